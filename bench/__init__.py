@@ -1,0 +1,1 @@
+"""Benchmarks: each module runnable as `python -m bench.<name>`; results land in bench/results/."""
