@@ -48,6 +48,39 @@ PREDICATES: dict[str, str] = {
 
 SYNONYM_KINDS = ("exact", "related", "layperson", "brand")
 
+_FINDINGS = ("Phenotype", "Symptom", "Finding")
+# Which entity types each predicate may connect (subject types, object types). Curation validates
+# proposals against it; importers write facts in these canonical directions.
+PREDICATE_RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "treats": (("Compound",), ("Disease",) + _FINDINGS),
+    "palliates": (("Compound",), ("Disease",) + _FINDINGS),
+    "associated_with": (("Disease",) + _FINDINGS, ("Gene",)),
+    "has_phenotype": (("Disease",), _FINDINGS),
+    "presents_symptom": (("Disease",), _FINDINGS),
+    "binds": (("Compound",), ("Gene",)),
+    "localizes_to": (("Disease",), ("Anatomy",)),
+    "resembles": (("Disease", "Compound"), ("Disease", "Compound")),
+    "subclass_of": (ENTITY_TYPES, ENTITY_TYPES),
+    "member_of_class": (("Compound",), ("PharmacologicClass",)),
+    "upregulates": (("Disease", "Compound", "Anatomy"), ("Gene",)),
+    "downregulates": (("Disease", "Compound", "Anatomy"), ("Gene",)),
+    "expresses": (("Anatomy",), ("Gene",)),
+    "interacts_with": (("Gene",), ("Gene",)),
+    "participates_in": (("Gene",), ("BiologicalProcess", "CellularComponent", "MolecularFunction", "Pathway")),
+    "causes": (("Compound",), ("SideEffect",) + _FINDINGS),
+}
+
+
+def predicate_allowed(subject_type: str, predicate: str, object_type: str) -> bool:
+    """Whether `predicate` may connect entities of these types (same-type rule for subclass_of/resembles)."""
+    rule = PREDICATE_RULES.get(predicate)
+    if rule is None:
+        return False
+    if predicate in ("subclass_of", "resembles") and subject_type != object_type:
+        # a phenotype may be a kind of another finding type; otherwise the types must agree
+        return subject_type in _FINDINGS and object_type in _FINDINGS
+    return subject_type in rule[0] and object_type in rule[1]
+
 
 class ModelError(ValueError):
     """A record breaks the data model (unknown predicate, empty id, ...)."""
@@ -88,8 +121,14 @@ class Entity:
         return {"id": self.id, "name": self.name, "type": self.type, "xrefs": list(self.xrefs)}
 
     def to_full_json(self) -> dict[str, Any]:
-        d = asdict(self)
-        return d
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Entity":
+        return cls(id=d["id"], type=d["type"], name=d["name"],
+                   synonyms=[Synonym(s["text"], s.get("kind", "exact"), s.get("source", "")) for s in d.get("synonyms", [])],
+                   xrefs=list(d.get("xrefs", [])), description=d.get("description", ""),
+                   sources=list(d.get("sources", [])))
 
 
 @dataclass
@@ -109,6 +148,12 @@ class Provenance:
         if self.curator:
             d.update(curator=self.curator, created_at=self.created_at, change_id=self.change_id)
         return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Provenance":
+        return cls(source=d["source"], version=d.get("version", ""), license=d.get("license", ""),
+                   evidence=dict(d.get("evidence") or {}), curator=d.get("curator"),
+                   created_at=d.get("created_at"), change_id=d.get("change_id"))
 
 
 def fact_id(subject: str, predicate: str, obj: str) -> str:
@@ -144,6 +189,12 @@ class Fact:
             "object": self.object,
             "sources": [p.to_json() for p in self.provenance],
         }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Fact":
+        return cls(subject=d["subject"], predicate=d["predicate"], object=d["object"],
+                   provenance=[Provenance.from_dict(p) for p in d.get("sources", d.get("provenance", []))],
+                   id=d.get("id", ""))
 
 
 @dataclass
