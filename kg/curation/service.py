@@ -162,7 +162,9 @@ class CurationService:
                     continue
                 try:
                     rec = json.loads(line)
-                    cid, kind = rec["change_id"], rec["kind"]
+                    cid, kind, payload = rec["change_id"], rec["kind"], rec["payload"]
+                    if not isinstance(payload, dict):
+                        raise TypeError("payload is not an object")
                 except (json.JSONDecodeError, KeyError, TypeError) as exc:
                     raise CurationError(f"{path}:{lineno}: not an exported change ({exc})") from None
                 if self.log.get_change(cid) is not None:
@@ -170,12 +172,12 @@ class CurationService:
                     continue
                 try:
                     if kind == "revert":
-                        self.revert(rec["payload"]["change_id"], rec.get("proposer") or actor,
+                        self.revert(payload["change_id"], rec.get("proposer") or actor,
                                     rec.get("evidence", {}).get("note", ""))
                     else:
                         evidence = Evidence.from_dict(rec.get("evidence"))
                         with self.log.write_lock() as conn:
-                            payload = validate(self.store, kind, rec["payload"], evidence)
+                            payload = validate(self.store, kind, payload, evidence)
                             self._apply(conn, kind, payload, evidence, rec.get("proposer") or actor,
                                         rec.get("reviewer") or actor, None, change_id=cid, at=rec.get("at"))
                     report.applied.append(cid)
