@@ -55,4 +55,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m kgqa.cli`: run the canonical module so command modules share its UserError class
+    from kgqa.cli import main as canonical_main
+    sys.exit(canonical_main())

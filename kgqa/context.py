@@ -47,6 +47,32 @@ class KGContext:
         with self._lock:
             return Triager(self.store, self.linker)
 
+    @cached_property
+    def curation(self):
+        """The curation workflow on this store; approved changes update the linker live."""
+        from kg.curation import CurationService
+        from kg.curation.log import CurationLog
+        with self._lock:
+            service = CurationService(self.store, CurationLog(self.curation_log_path))
+            service.listeners.append(self._on_curation_change)
+            return service
+
+    @property
+    def curation_log_path(self):
+        return self.settings.home / "curation.sqlite"
+
+    def _on_curation_change(self, change, effect) -> None:
+        # Only touch the linker if it was built already; a later build reads the updated store anyway.
+        linker = self.__dict__.get("linker")
+        if linker is None:
+            return
+        for entity_id in effect.removed:
+            linker.remove_entity(entity_id)
+        if effect.renamed:
+            linker.add_entities(effect.renamed)
+
     def close(self) -> None:
+        if "curation" in self.__dict__:
+            self.curation.log.close()
         if "store" in self.__dict__:
             self.store.close()
