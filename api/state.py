@@ -1,0 +1,85 @@
+"""What one server process holds: the KGContext, the key ring, the rate limiter, the thread pool and
+the readiness of each component (warmed up in a background thread at start-up)."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+from kgqa.context import KGContext
+from api.auth import KeyRing
+from api.blocking import BlockingRunner
+from api.config import ApiConfig
+from api.ratelimit import TokenBucketLimiter
+
+log = logging.getLogger("kgqa.api")
+
+# Components in warm-up order; each route names the ones it needs (see deps.require_ready).
+COMPONENTS = ("store", "linker", "retriever", "triager", "answerer")
+
+
+@dataclass
+class Readiness:
+    status: dict[str, str] = field(default_factory=lambda: {c: "pending" for c in COMPONENTS})
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ready(self) -> bool:
+        return all(s == "ready" for s in self.status.values())
+
+
+class AppState:
+    def __init__(self, context: KGContext, config: ApiConfig, keyring: KeyRing, own_context: bool):
+        self.context = context
+        self.config = config
+        self.keyring = keyring
+        self.own_context = own_context
+        self.limiter = TokenBucketLimiter(config.rate_per_second, config.rate_burst)
+        self.runner = BlockingRunner(config.threads, config.timeout_s, config.max_queue)
+        self.readiness = Readiness()
+        self._warm_thread: threading.Thread | None = None
+        self._ensure_lock = threading.Lock()
+
+    def warm_up(self, background: bool = True) -> None:
+        if background:
+            self._warm_thread = threading.Thread(target=self._warm, name="kgqa-api-warmup", daemon=True)
+            self._warm_thread.start()
+        else:
+            self._warm()
+
+    def ensure(self, component: str) -> None:
+        """Build one component now (used when warm-up is off): the first request pays for it."""
+        with self._ensure_lock:
+            if self.readiness.status[component] != "ready":
+                self._load(component)
+
+    def _load(self, component: str) -> None:
+        started = time.perf_counter()
+        self.readiness.status[component] = "loading"
+        try:
+            value = getattr(self.context, component)
+            if component == "store":
+                value.version()  # touches the file / server: fails here rather than in a request
+        except Exception:
+            self.readiness.status[component] = "failed"
+            log.exception("could not load the %s", component)
+            raise
+        self.readiness.seconds[component] = round(time.perf_counter() - started, 3)
+        self.readiness.status[component] = "ready"
+        log.info("%s ready in %.2f s", component, self.readiness.seconds[component])
+
+    def _warm(self) -> None:
+        for component in COMPONENTS:
+            try:
+                self._load(component)
+            except Exception:
+                if component == "store":  # nothing else can work without the graph
+                    for rest in COMPONENTS[1:]:
+                        self.readiness.status[rest] = "failed"
+                    return
+
+    def close(self) -> None:
+        self.runner.shutdown()
+        if self.own_context:
+            self.context.close()
