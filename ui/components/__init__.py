@@ -1,0 +1,1 @@
+"""Widgets shared by the app's pages. Pure formatting lives in `format`; the rest draws with Streamlit."""

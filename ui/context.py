@@ -1,0 +1,117 @@
+"""One KGContext per server process, shared by every session (st.cache_resource), plus the check that a
+graph exists before any page tries to read it."""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from kg.store.base import StoreError
+from kgqa.context import KGContext
+from kgqa.settings import Settings, load_settings
+
+log = logging.getLogger("kgqa.ui")
+
+
+class GraphMissing(RuntimeError):
+    """No graph is built at the configured store; the message says what to run."""
+
+
+@dataclass(frozen=True)
+class StoreKey:
+    """What identifies a loaded graph: the URL, the home folder, and for SQLite the file's identity, so
+    that a rebuilt graph (the build replaces the file atomically: a new inode) is loaded afresh."""
+    url: str
+    home: str
+    llm: str
+    file_id: str
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite store URL; None for a server URL (bolt://, neo4j://)."""
+    if "://" in url and not url.startswith("sqlite:///"):
+        return None
+    return Path(url[len("sqlite:///"):] if url.startswith("sqlite:///") else url)
+
+
+def store_key(settings: Settings) -> StoreKey:
+    url = settings.store_url
+    path = sqlite_path(url)
+    file_id = ""
+    if path is not None:
+        if not path.is_file():
+            raise GraphMissing(f"No graph has been built yet (no file at {path}). "
+                               "Build it with `kgqa build` (or `make run`), then reload this page.")
+        st_ = path.stat()
+        file_id = f"{st_.st_dev}:{st_.st_ino}"
+    return StoreKey(url, str(settings.home), settings.llm, file_id)
+
+
+@st.cache_resource(show_spinner="Opening the knowledge graph…", max_entries=4)
+def _open_context(key: StoreKey, _settings: Settings) -> KGContext:
+    ctx = KGContext(_settings)
+    try:
+        stats = ctx.store.stats()
+    except StoreError as exc:
+        ctx.close()
+        raise GraphMissing(f"The graph at {key.url} cannot be read: {exc}. "
+                           "Rebuild it with `kgqa build`.") from exc
+    if stats.entities == 0:
+        ctx.close()
+        raise GraphMissing(f"The graph at {key.url} is empty. Build it with `kgqa build`.")
+    log.info("kgqa ui: graph %s loaded (%d entities, %d facts)", key.url, stats.entities, stats.facts)
+    return ctx
+
+
+_PRESET: dict[str, KGContext] = {}
+
+
+def use_context(ctx: KGContext) -> None:
+    """Serve an already-built context for its store URL instead of opening a new one (tests share the
+    session's context this way, and an embedding process can hand over its own)."""
+    _PRESET[ctx.settings.store_url] = ctx
+
+
+def get_context() -> KGContext:
+    """The process-wide context for the configured store (KGQA_STORE / KGQA_HOME / kgqa.toml).
+
+    Raises GraphMissing with a message for the user when there is no usable graph."""
+    settings = load_settings()
+    key = store_key(settings)
+    preset = _PRESET.get(settings.store_url)
+    if preset is not None:
+        return preset
+    return _open_context(key, settings)
+
+
+@st.cache_resource(show_spinner="Loading the entity linker (once per server)…")
+def _warm(key: StoreKey, part: str, _ctx: KGContext) -> bool:
+    getattr(_ctx, part)
+    return True
+
+
+def warm(ctx: KGContext, part: str) -> None:
+    """Build `ctx.<part>` (linker, answerer, triager) under a spinner the first time only."""
+    _warm(store_key(ctx.settings), part, ctx)
+
+
+def settings_summary(settings: Settings) -> str:
+    llm = settings.llm if settings.llm and settings.llm != "none" else "none (extractive answers)"
+    return f"store `{settings.store_url}` · LLM {llm}"
+
+
+def debug_enabled() -> bool:
+    return os.environ.get("KGQA_UI_DEBUG", "") not in ("", "0", "false")
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _stats(key: StoreKey, version: str, _ctx: KGContext) -> dict:
+    return _ctx.store.stats().to_json()
+
+
+def graph_stats(ctx: KGContext) -> dict:
+    """`store.stats().to_json()`, computed once per graph version (counting a large graph takes a while)."""
+    return _stats(store_key(ctx.settings), ctx.store.version(), ctx)
