@@ -1,0 +1,222 @@
+"""Pre-diagnosis triage: from a person's own words to recognised findings, ranked candidate conditions
+with their evidence, an urgency level, red flags and the next questions worth asking.
+
+It supports, never replaces, a clinician: every result carries a disclaimer and says "could be", not
+"you have". The parts: findings (qa/triage_findings.py), the condition–finding table
+(qa/triage_knowledge.py), scoring (qa/triage_scoring.py), urgency (qa/triage_urgency.py) and next
+questions (qa/triage_questions.py).
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from kg.model import Entity
+from qa.triage_findings import (FINDING_TYPES, ExtractedFindings, PatientContext, TriageFinding,
+                                extract_findings)
+from qa.triage_knowledge import ConditionKnowledge
+from qa.triage_questions import NextQuestion, next_questions
+from qa.triage_scoring import Candidate, ConditionScorer, Observation
+from qa.triage_urgency import LEVELS, RedFlag, RedFlagRules, decide
+
+DISCLAIMER = ("This is not a diagnosis. It is an automated pre-assessment from a knowledge graph, meant to "
+              "support, never replace, a clinician. If you feel very unwell or think it is an emergency, "
+              "call your local emergency number now.")
+NO_FINDINGS_MESSAGE = ("I could not recognise any symptom in what you wrote, so I cannot suggest possible "
+                       "conditions. Please describe what you feel in a few words (for example \"sore throat "
+                       "and fever for 2 days\"). If you feel very unwell, contact a clinician.")
+MAX_CANDIDATES = 5
+MIN_CANDIDATE_PROBABILITY = 0.01
+ADVICE = {
+    "emergency": "Call your local emergency number or go to the nearest emergency department now.",
+    "urgent": "See a doctor today (urgent care, out-of-hours service or your GP the same day).",
+    "routine": "Book an appointment with your doctor in the coming days.",
+    "self-care": "This can usually be managed at home; see a doctor if it gets worse or does not improve.",
+}
+
+
+class TriageInputError(ValueError):
+    """The triage request itself is malformed (not a string, an unknown answer id, ...)."""
+
+
+@dataclass
+class TriageCandidate:
+    entity: Entity
+    score: float                         # calibrated probability
+    severity: int | None
+    tier: str
+    supporting: list[dict[str, Any]] = field(default_factory=list)
+    opposing: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"entity": self.entity.to_json(), "score": round(self.score, 4),
+                "evidence": self.supporting + self.opposing,
+                "supporting": self.supporting, "opposing": self.opposing,
+                "severity": self.severity, "tier": self.tier}
+
+
+@dataclass
+class TriageResult:
+    text: str
+    findings: list[TriageFinding]
+    candidates: list[TriageCandidate]
+    urgency: str                         # emergency | urgent | routine | self-care
+    red_flags: list[dict[str, Any]]      # [{"finding", "reason", "rule", "level", "findings"}]
+    next_questions: list[dict[str, Any]]  # [{"entity", "question", "gain"}]
+    disclaimer: str = DISCLAIMER
+    message: str = ""                    # a plain-words summary (or the no-findings answer)
+    advice: str = ""
+    urgency_reasons: list[str] = field(default_factory=list)
+    patient: PatientContext = field(default_factory=PatientContext)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "findings": [f.to_json() for f in self.findings],
+            "candidates": [c.to_json() for c in self.candidates],
+            "urgency": self.urgency,
+            "red_flags": self.red_flags,
+            "next_questions": self.next_questions,
+            "disclaimer": self.disclaimer,
+            "message": self.message,
+            "advice": self.advice,
+            "urgency_reasons": self.urgency_reasons,
+            "patient": self.patient.to_json(),
+        }
+
+
+class Triager:
+    """Triage over a graph store and a linker. Thread-safe for concurrent `triage` calls."""
+
+    def __init__(self, store, linker, *, knowledge: ConditionKnowledge | None = None,
+                 rules: RedFlagRules | None = None, progress: bool = False):
+        self.store = store
+        self.linker = linker
+        self._lock = threading.Lock()
+        self._progress = progress
+        self.knowledge = knowledge or ConditionKnowledge.from_store(store, progress=progress)
+        self.scorer = ConditionScorer(self.knowledge)
+        self.rules = rules or RedFlagRules.load(resolve=self._resolve)
+
+    def _resolve(self, curie: str) -> str | None:
+        try:
+            return self.store.resolve(curie)
+        except Exception:  # a store that cannot resolve still gets the literal ids
+            return None
+
+    def refresh_if_stale(self) -> bool:
+        """Rebuild the condition–finding table when curation changed the graph since it was read."""
+        try:
+            version = self.store.version()
+        except Exception:
+            return False
+        if not self.knowledge.version or version == self.knowledge.version:
+            return False
+        with self._lock:
+            if version != self.knowledge.version:
+                kb = ConditionKnowledge.from_store(self.store, progress=self._progress)
+                self.knowledge, self.scorer = kb, ConditionScorer(kb)
+        return True
+
+    # ---- the one call -----------------------------------------------------------------------------
+    def triage(self, text: str, answers: dict[str, bool] | None = None, age: int | None = None,
+               sex: str | None = None) -> TriageResult:
+        if not isinstance(text, str):
+            raise TriageInputError(f"triage text must be a string, not {type(text).__name__}")
+        if sex is not None and sex not in ("male", "female"):
+            raise TriageInputError(f"sex must be 'male' or 'female', not {sex!r}")
+        if age is not None and not (0 <= age < 130):
+            raise TriageInputError(f"age must be between 0 and 129, not {age!r}")
+        kb, scorer = self.knowledge, self.scorer
+        extracted = extract_findings(text, self.linker) if text.strip() else ExtractedFindings()
+        findings = self._merge_answers(extracted.findings, answers or {})
+        patient = extracted.patient
+        if age is not None:
+            patient.age = float(age)
+        if sex is not None:
+            patient.sex = sex
+
+        observations = [Observation(f.entity.id, f.present,
+                                    weight=min(1.0, f.score) * (0.5 if f.uncertain else 1.0),
+                                    label=f.text or f.entity.name) for f in findings]
+        scored = scorer.score(observations, top_k=MAX_CANDIDATES * 2)
+        candidates = [c for c in scored if c.probability >= MIN_CANDIDATE_PROBABILITY][:MAX_CANDIDATES]
+        present = [f for f in findings if f.present]
+
+        concept_hits = self.rules.present_concepts(text, [(f.entity.id, f.text) for f in present],
+                                                   kb.ancestors)
+        red_flags: list[RedFlag] = self.rules.fire(concept_hits, patient.age)
+        longest = max((f.duration_hours for f in present if f.duration_hours is not None),
+                      default=patient.duration_hours)
+        decision = decide(red_flags, [(c.condition.entity.name, c.probability, c.condition.severity)
+                                      for c in candidates],
+                          [f.severity for f in present if f.severity], longest, patient.age,
+                          has_findings=bool(present))
+        asked = {f.entity.id for f in findings}
+        questions = next_questions(kb, candidates, asked) if candidates else []
+        result = TriageResult(
+            text=text, findings=findings,
+            candidates=[self._candidate(c) for c in candidates],
+            urgency=decision.level,
+            red_flags=[f.to_json() for f in decision.red_flags],
+            next_questions=[self._question_json(q) for q in questions],
+            advice=ADVICE[decision.level], urgency_reasons=decision.reasons, patient=patient,
+        )
+        result.message = self._message(result, bool(present))
+        return result
+
+    # ---- helpers ----------------------------------------------------------------------------------
+    def _merge_answers(self, findings: list[TriageFinding], answers: dict[str, bool]) -> list[TriageFinding]:
+        """Answers (from next-question clicks or corrections) override what the text said."""
+        if not answers:
+            return findings
+        by_id = {f.entity.id: f for f in findings}
+        for raw_id, present in answers.items():
+            if not isinstance(present, bool):
+                raise TriageInputError(f"answer for {raw_id!r} must be true or false, not {present!r}")
+            entity = self.knowledge.findings.get(raw_id) or self.store.get_entity(raw_id)
+            if entity is None:
+                resolved = self._resolve(raw_id)
+                entity = self.store.get_entity(resolved) if resolved else None
+            if entity is None:
+                raise TriageInputError(f"answer names {raw_id!r}, which is not an entity of the graph")
+            if entity.type not in FINDING_TYPES:
+                raise TriageInputError(f"answer names {raw_id!r}, a {entity.type}, not a symptom or finding")
+            old = by_id.get(entity.id)
+            if old is not None:
+                old.present, old.origin, old.score, old.uncertain = present, "answer", 1.0, False
+            else:
+                by_id[entity.id] = TriageFinding(entity=entity, present=present, origin="answer")
+        return list(by_id.values())
+
+    def _candidate(self, c: Candidate) -> TriageCandidate:
+        return TriageCandidate(c.condition.entity, c.probability, c.condition.severity, c.condition.tier,
+                               [e.to_json() for e in c.supporting], [e.to_json() for e in c.opposing])
+
+    def _question_json(self, q: NextQuestion) -> dict[str, Any]:
+        e = self.knowledge.findings.get(q.finding)
+        return q.to_json(e.to_json() if e else None)
+
+    @staticmethod
+    def _message(result: TriageResult, has_findings: bool) -> str:
+        if not has_findings:
+            msg = NO_FINDINGS_MESSAGE
+            if result.red_flags:
+                msg = ("I could not match your words to symptoms in the graph, but they contain warning signs: "
+                       + " ".join(f["reason"] for f in result.red_flags))
+            return msg
+        said = ", ".join(f.entity.name.lower() for f in result.findings if f.present)
+        denied = ", ".join(f.entity.name.lower() for f in result.findings if not f.present)
+        parts = [f"I understood: {said}" + (f"; and not: {denied}" if denied else "") + "."]
+        if result.candidates:
+            names = ", ".join(f"{c.entity.name} ({c.score:.0%})" for c in result.candidates[:3])
+            parts.append(f"Conditions that could fit (not a diagnosis): {names}.")
+        else:
+            parts.append("No condition in the graph fits these findings well.")
+        parts.append(f"Urgency: {result.urgency}. {result.advice}")
+        return " ".join(parts)
+
+
+def urgency_rank(level: str) -> int:
+    return LEVELS.index(level)

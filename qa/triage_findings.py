@@ -1,0 +1,264 @@
+"""Findings from a patient's own words: the symptoms and signs the linker recognises, whether each is
+present or denied, and, where said, how long it has lasted, how bad it is, and the patient's age and sex.
+
+The linker finds and links the mentions (and marks "no fever" as negated); this module keeps the
+finding-like ones, and reads duration, severity, onset and age/sex with small patterns over the clause
+around each mention.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Protocol
+
+from kg.model import Entity
+
+FINDING_TYPES = ("Phenotype", "Symptom", "Finding")
+MIN_MENTION_SCORE = 0.35   # below this a link is too unsure to reason with
+
+SEVERITY_LEVELS = ("mild", "moderate", "severe", "worst")
+
+_NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a couple of": 2, "couple of": 2,
+    "a couple": 2, "a few": 3, "few": 3, "several": 4, "many": 6,
+}
+_UNIT_HOURS = {"minute": 1 / 60, "min": 1 / 60, "hour": 1, "hr": 1, "day": 24, "night": 24, "week": 168,
+               "month": 730, "year": 8760}
+_NUM = r"(\d+(?:\.\d+)?|a couple of|a couple|couple of|a few|few|several|many|an?|one|two|three|four|five|" \
+       r"six|seven|eight|nine|ten|eleven|twelve)"
+_UNIT = r"(minutes?|mins?|hours?|hrs?|days?|nights?|weeks?|months?|years?)"
+_DURATION_PATTERNS: list[tuple[re.Pattern, Any]] = [
+    (re.compile(rf"\b(?:for|over|during|in)\s+(?:the\s+)?(?:last|past)\s+{_NUM}\s+{_UNIT}\b"), "count"),
+    (re.compile(rf"\b(?:for|since)\s+(?:about\s+|almost\s+|nearly\s+|over\s+|around\s+)?{_NUM}\s+{_UNIT}\b"), "count"),
+    (re.compile(rf"\b(?:the\s+)?(?:last|past)\s+{_NUM}\s+{_UNIT}\b"), "count"),
+    (re.compile(rf"\b{_NUM}\s+{_UNIT}\s+ago\b"), "count"),
+    (re.compile(rf"\b{_NUM}\s+{_UNIT}\s+now\b"), "count"),
+    (re.compile(r"\b(?:for|over)\s+(?:the\s+)?(?:last|past)\s+(minute|hour|day|night|week|month|year)\b"), "unit"),
+    (re.compile(r"\bsince\s+(?:this|last)\s+(morning|afternoon|evening|night)\b"), 12),
+    (re.compile(r"\b(?:since|started|began|starting)\s+(?:this\s+)?(today|tonight)\b"), 6),
+    (re.compile(r"\b(?:since|started|began)\s+yesterday\b"), 24),
+    (re.compile(r"\bsince\s+(?:last\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend)\b"), 96),
+    (re.compile(r"\bsince\s+last\s+(week)\b"), 168),
+    (re.compile(r"\bsince\s+last\s+(month)\b"), 730),
+    (re.compile(r"\b(?:for\s+)?(ages|years|months|weeks)\b(?=[\s,.;!?]|$)"), "plural"),
+    (re.compile(r"\b(?:just now|a moment ago|minutes ago|an hour ago|just started)\b"), 0.5),
+    (re.compile(r"\ball\s+(day|night|week)\b"), "unit"),
+]
+_SEVERITY_PATTERNS: list[tuple[re.Pattern, str]] = [
+    (re.compile(r"\bworst\b[^.;!?]{0,40}?\b(?:ever|of my life|in my life|i(?:'ve| have) ever|i(?:'ve| have) had)\b"), "worst"),
+    (re.compile(r"\b(?:worst|thunderclap)\b"), "worst"),
+    (re.compile(r"\b(?:severe|severely|excruciating|unbearable|agoni[sz]ing|terrible|horrible|awful|intense|"
+                r"crushing|extreme|extremely|really bad|very bad|so bad|killing me|10 out of 10|ten out of ten)\b"), "severe"),
+    (re.compile(r"\b(?:moderate|quite bad|pretty bad|fairly bad)\b"), "moderate"),
+    (re.compile(r"\b(?:mild|mildly|slight|slightly|a bit of|a little|minor|light|faint)\b"), "mild"),
+]
+_ONSET_SUDDEN = re.compile(r"\b(?:sudden|suddenly|all of a sudden|out of nowhere|came on fast|abrupt|abruptly)\b")
+
+_AGE_PATTERNS = [
+    re.compile(r"\b(\d{1,3})[- ]?(?:years?|yrs?|yo|y/o|y\.o\.)(?:[- ]?old)?\b"),
+    re.compile(r"\b(?:i'm|i am|im|aged?|age:?)\s+(\d{1,3})\b(?!\s*(?:%|kg|lbs?|pounds|cm|degrees|times|minutes|hours|days|weeks|months))"),
+]
+_MONTHS_OLD = re.compile(r"\b(\d{1,2}|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven)[- ](?:months?|weeks?)[- ]old\b")
+_OTHER_PERSON = re.compile(r"\bmy\s+(?:\d{1,3}[- ](?:years?|months?|weeks?)[- ]old\s+)?"
+                           r"(son|daughter|baby|child|kid|boy|girl|husband|wife|father|dad|mother|mom|mum|"
+                           r"grandfather|grandmother|grandpa|grandma|brother|sister|partner|toddler|infant|newborn)\b")
+_MALE = re.compile(r"\b(?:i'm a|i am a|im a|as a)\s+(?:\d{1,3}[- ]?(?:years?|yrs?)?[- ]?(?:old)?\s+)?"
+                   r"(?:man|male|guy|gentleman|boy|dude)\b|\b\d{1,3}[- ]?(?:years?|yrs?|yo|y/o)[- ]?(?:old)?\s+(?:man|male|guy|boy)\b"
+                   r"|\b\d{1,3}\s?m\b")
+_FEMALE = re.compile(r"\b(?:i'm a|i am a|im a|as a)\s+(?:\d{1,3}[- ]?(?:years?|yrs?)?[- ]?(?:old)?\s+)?"
+                     r"(?:woman|female|lady|girl|mother|mom|mum)\b|\b\d{1,3}[- ]?(?:years?|yrs?|yo|y/o)[- ]?(?:old)?\s+"
+                     r"(?:woman|female|lady|girl)\b|\b\d{1,3}\s?f\b|\bi(?:'m| am) pregnant\b|\bmy period\b")
+_MALE_RELATIVES = {"son", "boy", "husband", "father", "dad", "grandfather", "grandpa", "brother"}
+_FEMALE_RELATIVES = {"daughter", "girl", "wife", "mother", "mom", "mum", "grandmother", "grandma", "sister"}
+_CLAUSE_SPLIT = re.compile(r"[.;!?\n]+|\bbut\b|\bhowever\b")
+
+
+class LinkerLike(Protocol):
+    def link(self, text: str, types: list[str] | None = None) -> list: ...
+
+
+@dataclass
+class TriageFinding:
+    """A symptom or sign the patient reported (present) or denied (present=False)."""
+    entity: Entity
+    present: bool
+    text: str = ""                    # the words the patient used ("" for a clicked answer)
+    start: int = -1
+    end: int = -1
+    score: float = 1.0                # the link's calibrated score; 1.0 for answers
+    uncertain: bool = False           # "maybe a rash"
+    duration: str | None = None       # as said: "for 3 days"
+    duration_hours: float | None = None
+    severity: str | None = None       # one of SEVERITY_LEVELS
+    onset: str | None = None          # "sudden" when said
+    origin: str = "text"              # text | answer
+
+    def to_json(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"entity": self.entity.to_json(), "present": self.present}
+        if self.text:
+            d.update(text=self.text, start=self.start, end=self.end, score=round(self.score, 4))
+        if self.uncertain:
+            d["uncertain"] = True
+        for key in ("duration", "duration_hours", "severity", "onset"):
+            value = getattr(self, key)
+            if value is not None:
+                d[key] = round(value, 2) if isinstance(value, float) else value
+        if self.origin != "text":
+            d["origin"] = self.origin
+        return d
+
+
+@dataclass
+class PatientContext:
+    """What the text says about who the patient is and how the complaint goes, beyond the findings."""
+    age: float | None = None          # years (0.25 for a 3-month-old)
+    sex: str | None = None            # "male" | "female"
+    about_other: str | None = None    # "son", "wife" ... when someone writes about another person
+    duration: str | None = None       # the first duration said anywhere
+    duration_hours: float | None = None
+    onset: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass
+class ExtractedFindings:
+    findings: list[TriageFinding] = field(default_factory=list)
+    patient: PatientContext = field(default_factory=PatientContext)
+
+
+def _number(word: str) -> float:
+    word = word.strip()
+    try:
+        return float(word)
+    except ValueError:
+        return float(_NUMBER_WORDS.get(word, 1))
+
+
+def _unit_hours(unit: str) -> float:
+    unit = unit.rstrip("s")
+    return _UNIT_HOURS.get(unit, _UNIT_HOURS.get(unit[:3], 24))
+
+
+def parse_duration(clause: str) -> tuple[str, float] | None:
+    """The first duration said in a (lower-cased) clause: (the words, hours)."""
+    best: tuple[int, str, float] | None = None
+    for pattern, kind in _DURATION_PATTERNS:
+        m = pattern.search(clause)
+        if not m:
+            continue
+        if kind == "count":
+            hours = _number(m.group(1)) * _unit_hours(m.group(2))
+        elif kind == "unit":
+            hours = _unit_hours(m.group(1))
+        elif kind == "plural":
+            hours = 3 * _unit_hours(m.group(1).rstrip("s") if m.group(1) != "ages" else "month")
+        else:
+            hours = float(kind)
+        if best is None or m.start() < best[0]:
+            best = (m.start(), m.group(0).strip(), hours)
+    return (best[1], best[2]) if best else None
+
+
+def parse_severity(clause: str, near: int | None = None) -> str | None:
+    """The severity word in a clause, the most extreme level when several are said."""
+    found = []
+    for pattern, level in _SEVERITY_PATTERNS:
+        for m in pattern.finditer(clause):
+            found.append((SEVERITY_LEVELS.index(level), m.start(), level))
+    if not found:
+        return None
+    return max(found)[2]
+
+
+def parse_patient(text: str) -> PatientContext:
+    low = text.lower().replace("\u2019", "'")
+    ctx = PatientContext()
+    other = _OTHER_PERSON.search(low)
+    if other:
+        ctx.about_other = other.group(1)
+        if other.group(1) in _MALE_RELATIVES:
+            ctx.sex = "male"
+        elif other.group(1) in _FEMALE_RELATIVES:
+            ctx.sex = "female"
+        if other.group(1) in ("baby", "infant", "newborn"):
+            ctx.age = 0.5
+        elif other.group(1) == "toddler":
+            ctx.age = 2
+    months = _MONTHS_OLD.search(low)
+    if months:
+        n = _number(months.group(1))
+        ctx.age = round(n / (52 if "week" in months.group(0) else 12), 2)
+    else:
+        for pattern in _AGE_PATTERNS:
+            m = pattern.search(low)
+            if m and 0 < int(m.group(1)) < 120:
+                ctx.age = float(m.group(1))
+                break
+    if ctx.sex is None:
+        if _FEMALE.search(low):
+            ctx.sex = "female"
+        elif _MALE.search(low):
+            ctx.sex = "male"
+    duration = parse_duration(low)
+    if duration:
+        ctx.duration, ctx.duration_hours = duration
+    if _ONSET_SUDDEN.search(low):
+        ctx.onset = "sudden"
+    return ctx
+
+
+def _clauses(text: str) -> list[tuple[int, int]]:
+    spans, last = [], 0
+    for m in _CLAUSE_SPLIT.finditer(text):
+        spans.append((last, m.start()))
+        last = m.end()
+    spans.append((last, len(text)))
+    return [(s, e) for s, e in spans if e > s]
+
+
+def _clause_of(spans: list[tuple[int, int]], pos: int) -> tuple[int, int]:
+    for s, e in spans:
+        if s <= pos < e:
+            return s, e
+    return spans[-1] if spans else (0, 0)
+
+
+def findings_from_mentions(text: str, mentions: Iterable) -> ExtractedFindings:
+    """Keep the finding-like mentions (one per entity: a denial beats nothing, a later statement wins) and
+    attach duration, severity and onset said in the same clause."""
+    low = text.lower().replace("\u2019", "'")
+    spans = _clauses(low)
+    patient = parse_patient(text)
+    by_entity: dict[str, TriageFinding] = {}
+    for m in mentions:
+        if m.entity.type not in FINDING_TYPES or m.score < MIN_MENTION_SCORE:
+            continue
+        cs, ce = _clause_of(spans, m.start)
+        clause = low[cs:ce]
+        duration = parse_duration(clause)
+        finding = TriageFinding(
+            entity=m.entity, present=not m.negated, text=m.text, start=m.start, end=m.end,
+            score=float(m.score), uncertain=bool(getattr(m, "uncertain", False)),
+            duration=duration[0] if duration else None, duration_hours=duration[1] if duration else None,
+            severity=parse_severity(clause) if not m.negated else None,
+            onset="sudden" if _ONSET_SUDDEN.search(clause) else None,
+        )
+        previous = by_entity.get(m.entity.id)
+        if previous is None or previous.score <= finding.score or previous.present == finding.present:
+            by_entity[m.entity.id] = finding
+    findings = sorted(by_entity.values(), key=lambda f: f.start)
+    # a duration said in its own sentence ("It started 3 days ago.") applies to what was reported
+    if patient.duration_hours is not None:
+        for f in findings:
+            if f.present and f.duration is None:
+                f.duration, f.duration_hours = patient.duration, patient.duration_hours
+    return ExtractedFindings(findings=findings, patient=patient)
+
+
+def extract_findings(text: str, linker: LinkerLike) -> ExtractedFindings:
+    """Link `text` and turn the mentions into findings."""
+    mentions = linker.link(text, types=list(FINDING_TYPES))
+    return findings_from_mentions(text, mentions)

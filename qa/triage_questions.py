@@ -1,0 +1,109 @@
+"""Next questions: the findings whose answer would best separate the top candidates.
+
+For each finding that some top candidate lists and the patient has not mentioned, the expected
+information gain over the top-k candidates (renormalised) is
+    IG(q) = H(C) - [P(yes) H(C | yes) + P(no) H(C | no)],  P(yes | c) from the condition–finding table.
+Only findings a patient can answer are asked: a DDXPlus question exists for it, or it has a lay name
+(HPO layperson synonym), or it is a symptom concept; inheritance modes and other non-findings never.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from qa.triage_knowledge import ConditionKnowledge
+from qa.triage_scoring import Candidate
+
+TOP_K = 5
+MAX_QUESTIONS = 3
+
+
+@dataclass
+class NextQuestion:
+    finding: str          # entity id
+    name: str
+    question: str
+    gain: float           # expected information gain in bits
+
+    def to_json(self, entity_json: dict[str, Any] | None = None) -> dict[str, Any]:
+        return {"entity": entity_json or {"id": self.finding, "name": self.name}, "question": self.question,
+                "gain": round(self.gain, 4)}
+
+
+def _entropy(ps: list[float]) -> float:
+    return -sum(p * math.log2(p) for p in ps if p > 0)
+
+
+def lay_name(kb: ConditionKnowledge, term: str) -> str | None:
+    """A patient's word for a finding: the shortest layperson synonym, else the name for symptom concepts."""
+    e = kb.findings.get(term)
+    if e is None:
+        return None
+    lay = sorted((s.text for s in e.synonyms if s.kind == "layperson"), key=len)
+    if lay:
+        return lay[0]
+    if e.type in ("Symptom", "Finding"):
+        return e.name
+    return None
+
+
+def phrase(kb: ConditionKnowledge, term: str) -> str | None:
+    """The question to ask: DDXPlus' own wording when the finding has one, else a template."""
+    q = kb.questions.get(term)
+    if q:
+        return q
+    name = lay_name(kb, term)
+    if not name:
+        return None
+    name = name[0].lower() + name[1:] if not name[:2].isupper() else name
+    return f"Do you have {name}?"
+
+
+def next_questions(kb: ConditionKnowledge, candidates: list[Candidate], asked: set[str],
+                   top_k: int = TOP_K, limit: int = MAX_QUESTIONS) -> list[NextQuestion]:
+    top = [c for c in candidates[:top_k] if c.probability > 0]
+    if len(top) < 2:
+        top = candidates[:1]
+    if not top:
+        return []
+    total = sum(c.probability for c in top)
+    prior = [c.probability / total for c in top]
+    h0 = _entropy(prior)
+    # findings already settled: what was said, what it implies (ancestors of present ones)
+    settled = set()
+    for t in asked:
+        settled |= set(kb.ancestors(t))
+    options: set[str] = set()
+    for c in top:
+        options.update(kb.profiles.get(c.id, {}))
+    scored: list[NextQuestion] = []
+    for term in options:
+        if term in settled or not kb.is_reportable(term):
+            continue
+        text = phrase(kb, term)
+        if text is None:
+            continue
+        p_yes = []
+        for c in top:
+            ann = kb.closed(term).get(c.id)
+            p_yes.append(ann.frequency if ann else c.condition.leak)
+        py = sum(w * p for w, p in zip(prior, p_yes))
+        if py <= 0 or py >= 1:
+            continue
+        post_yes = [w * p / py for w, p in zip(prior, p_yes)]
+        post_no = [w * (1 - p) / (1 - py) for w, p in zip(prior, p_yes)]
+        gain = h0 - (py * _entropy(post_yes) + (1 - py) * _entropy(post_no))
+        if gain > 1e-6 or len(top) == 1:
+            scored.append(NextQuestion(term, kb.name(term), text, gain))
+    scored.sort(key=lambda q: (-q.gain, q.name))
+    # one question per wording (DDXPlus asks some findings with the same question)
+    out, seen = [], set()
+    for q in scored:
+        if q.question in seen:
+            continue
+        seen.add(q.question)
+        out.append(q)
+        if len(out) == limit:
+            break
+    return out

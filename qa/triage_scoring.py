@@ -1,0 +1,197 @@
+"""Ranking candidate conditions for a set of reported findings: a naive-Bayes model over the graph's
+condition–finding table (qa/triage_knowledge.py).
+
+For a condition c and a finding f the patient reports present:
+- if c has f or a term below it:            P(f | c) = the annotation's frequency;
+- else if c has an ancestor a of f (<= 2 levels up, an informative one):
+                                            P(f | c) = P(a | c) * P(f) / P(a)
+  (the share of a's mass that f keeps: the more specific f is, the less a general annotation explains it;
+  this is where information content enters);
+- else                                      P(f | c) = the condition's leak probability.
+A finding the patient denies contributes P(not f | c) = 1 - P(f | c) (no hierarchy step up: denying
+"sharp chest pain" does not deny chest pain), so an expected finding that is explicitly absent counts
+against the condition in proportion to how expected it was.
+Findings linked with less than full confidence, or said with doubt ("maybe a rash"), are soft evidence:
+P(obs | c) = w P(f | c) + (1 - w) P(f), with w = link score (halved when uncertain).
+
+Posterior: P(c | findings) is proportional to prior(c) * prod P(obs | c) ^ (1 / TEMPERATURE); the
+temperature corrects for naive Bayes' overconfidence on correlated findings. The normaliser includes
+every condition of the table (those that explain none of the findings share one closed-form term), so
+the probabilities returned for the top candidates sum to at most 1.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from qa.triage_knowledge import Annotation, ConditionInfo, ConditionKnowledge
+
+TEMPERATURE = 1.6          # tuned on the dev vignettes (bench/results/triage.md)
+MAX_ANCESTOR_STEPS = 2     # how far up the hierarchy a finding still supports a condition
+MAX_ANCESTOR_BACKGROUND = 0.25   # ancestors more common than this are too general to support anything
+ANCESTOR_DISCOUNT = 0.8    # per step up: a generalisation is weaker than a direct annotation
+
+
+@dataclass
+class Observation:
+    """A finding as the scorer sees it."""
+    term: str
+    present: bool
+    weight: float = 1.0     # confidence that the finding was really reported (link score, doubt)
+    label: str = ""         # the patient's words or the finding's name
+
+
+@dataclass
+class EvidenceItem:
+    finding: str            # finding entity id the patient reported
+    finding_name: str
+    present: bool
+    role: str               # "supports" | "against"
+    fact_id: str | None     # the condition–finding fact behind it (None: the condition does not list it)
+    annotated: str | None   # the term the fact names (may be below or above the reported finding)
+    frequency: float | None
+    source: str | None
+    weight: float           # log-likelihood ratio against the background
+
+    def to_json(self) -> dict[str, Any]:
+        return {"finding": self.finding, "finding_name": self.finding_name, "present": self.present,
+                "role": self.role, "fact": self.fact_id, "annotated": self.annotated,
+                "frequency": None if self.frequency is None else round(self.frequency, 3),
+                "source": self.source, "weight": round(self.weight, 3)}
+
+
+@dataclass
+class Candidate:
+    condition: ConditionInfo
+    probability: float
+    log_score: float
+    supporting: list[EvidenceItem] = field(default_factory=list)
+    opposing: list[EvidenceItem] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.condition.entity.id
+
+
+def _match(kb: ConditionKnowledge, term: str) -> dict[str, tuple[float, Annotation, int]]:
+    """Conditions that explain a present `term`: cid -> (P(term | c), annotation, steps up)."""
+    out: dict[str, tuple[float, Annotation, int]] = {}
+    for cid, ann in kb.closed(term).items():
+        out[cid] = (ann.frequency, ann, 0)
+    b_term = kb.background(term)
+    for anc, steps in sorted(kb.ancestors(term).items(), key=lambda kv: kv[1]):
+        if steps == 0 or steps > MAX_ANCESTOR_STEPS:
+            continue
+        b_anc = kb.background(anc)
+        if b_anc > MAX_ANCESTOR_BACKGROUND:
+            continue
+        share = min(1.0, b_term / b_anc) * (ANCESTOR_DISCOUNT ** steps)
+        for cid, ann in kb.closed(anc).items():
+            if cid in out:
+                continue
+            p = max(kb.conditions[cid].leak, ann.frequency * share)
+            out[cid] = (p, ann, steps)
+    return out
+
+
+class ConditionScorer:
+    def __init__(self, knowledge: ConditionKnowledge, temperature: float = TEMPERATURE):
+        self.kb = knowledge
+        self.temperature = temperature
+
+    def prune(self, observations: list[Observation]) -> list[Observation]:
+        """Drop a present finding when a more specific present finding implies it (no double counting);
+        merge repeats of the same term (the stronger statement wins)."""
+        kb = self.kb
+        by_term: dict[str, Observation] = {}
+        for o in observations:
+            old = by_term.get(o.term)
+            if old is None or o.weight > old.weight:
+                by_term[o.term] = o
+        present = [o.term for o in by_term.values() if o.present]
+        implied = set()
+        for t in present:
+            implied |= {a for a in kb.ancestors(t) if a != t}
+        return [o for o in by_term.values() if not (o.present and o.term in implied)]
+
+    def score(self, observations: list[Observation], top_k: int = 10) -> list[Candidate]:
+        kb = self.kb
+        obs = [o for o in self.prune(observations) if o.term in kb.findings or o.term in kb.by_term
+               or o.term in kb.parents]
+        present = [o for o in obs if o.present]
+        if not present:
+            return []
+        inv_t = 1.0 / self.temperature
+        # per present finding: which conditions explain it and how well
+        matches = {o.term: _match(kb, o.term) for o in present}
+        candidates = set()
+        for m in matches.values():
+            candidates.update(m)
+        # absent findings: conditions that expected them
+        absent = [o for o in obs if not o.present]
+        absent_closed = {o.term: kb.closed(o.term) for o in absent}
+        backgrounds = {o.term: kb.background(o.term) for o in obs}
+
+        def soft(p: float, o: Observation) -> float:
+            b = backgrounds[o.term]
+            if o.present:
+                return o.weight * p + (1 - o.weight) * b
+            return o.weight * (1 - p) + (1 - o.weight) * (1 - b)
+
+        scored: list[tuple[float, str]] = []
+        for cid in candidates:
+            info = kb.conditions[cid]
+            ll = 0.0
+            for o in present:
+                hit = matches[o.term].get(cid)
+                ll += math.log(soft(hit[0] if hit else info.leak, o))
+            for o in absent:
+                ann = absent_closed[o.term].get(cid)
+                ll += math.log(soft(ann.frequency if ann else info.leak, o))
+            scored.append((math.log(info.prior) + inv_t * ll, cid))
+        # conditions explaining none of the present findings: one term per tier (their absent-finding
+        # factor is taken as if they expected none of the denied findings)
+        rest_terms = []
+        for tier, total in kb.tier_prior.items():
+            rest = total - sum(kb.conditions[c].prior for c in candidates if kb.conditions[c].tier == tier)
+            if rest <= 1e-12:
+                continue
+            leak = next((c.leak for c in kb.conditions.values() if c.tier == tier), 0.04)
+            ll = sum(math.log(soft(leak, o)) for o in present) + sum(math.log(soft(leak, o)) for o in absent)
+            rest_terms.append(math.log(rest) + inv_t * ll)
+        all_terms = [s for s, _ in scored] + rest_terms
+        top = max(all_terms)
+        z = sum(math.exp(s - top) for s in all_terms)
+        scored.sort(reverse=True)
+        out = []
+        for s, cid in scored[:top_k]:
+            prob = math.exp(s - top) / z
+            out.append(self._explain(cid, prob, s, present, absent, matches, absent_closed, backgrounds))
+        return out
+
+    def _explain(self, cid, prob, log_score, present, absent, matches, absent_closed, backgrounds) -> Candidate:
+        kb = self.kb
+        info = kb.conditions[cid]
+        cand = Candidate(info, prob, log_score)
+        for o in present:
+            hit = matches[o.term].get(cid)
+            b = backgrounds[o.term]
+            if hit:
+                p, ann, _ = hit
+                cand.supporting.append(EvidenceItem(o.term, kb.name(o.term), True, "supports", ann.fact_id,
+                                                    ann.term, p, ann.source, math.log(p / b)))
+            else:
+                cand.opposing.append(EvidenceItem(o.term, kb.name(o.term), True, "against", None, None,
+                                                  info.leak, None, math.log(info.leak / b)))
+        for o in absent:
+            ann = absent_closed[o.term].get(cid)
+            if ann is None:
+                continue
+            b = backgrounds[o.term]
+            cand.opposing.append(EvidenceItem(o.term, kb.name(o.term), False, "against", ann.fact_id, ann.term,
+                                              ann.frequency, ann.source,
+                                              math.log(max(1e-6, 1 - ann.frequency) / max(1e-6, 1 - b))))
+        cand.supporting.sort(key=lambda e: -e.weight)
+        cand.opposing.sort(key=lambda e: e.weight)
+        return cand

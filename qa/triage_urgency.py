@@ -1,0 +1,214 @@
+"""Urgency: emergency / urgent / routine / self-care, from red-flag rules (data/triage_red_flags.toml),
+the severity of the likely conditions, and what the patient said about severity, duration and age.
+
+Policy: every source of urgency proposes a level and the highest wins ("when in doubt, the higher
+level"); nothing lowers a level another source proposed, so an emergency is never sent home.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from retrieval.negation import assertion
+
+LEVELS = ("self-care", "routine", "urgent", "emergency")
+DEFAULT_RULES = Path(__file__).resolve().parent.parent / "data" / "triage_red_flags.toml"
+
+# DDXPlus severity (1 = most severe .. 5 = least) -> the level that condition calls for.
+SEVERITY_LEVEL = {1: "emergency", 2: "urgent", 3: "routine", 4: "routine", 5: "self-care"}
+# A level is chosen when the candidates calling for it (or for a higher one) carry this much probability.
+# Lower thresholds for higher levels: missing an emergency costs more than an unneeded visit.
+LEVEL_THRESHOLD = {"emergency": 0.2, "urgent": 0.3, "routine": 0.3}
+DEFAULT_CONDITION_LEVEL = "routine"      # conditions without a DDXPlus severity
+LONG_DURATION_HOURS = 14 * 24            # symptoms for two weeks or more are worth a routine visit
+
+
+class RedFlagFileError(ValueError):
+    """The red-flag table is malformed; the message names the entry."""
+
+
+@dataclass
+class Concept:
+    name: str
+    label: str
+    entities: list[str]
+    patterns: list[re.Pattern]
+
+
+@dataclass
+class Rule:
+    id: str
+    all: list[str]
+    any: list[str]
+    level: str
+    reason: str
+    max_age: float | None = None
+    min_age: float | None = None
+
+
+@dataclass
+class RedFlag:
+    rule: str
+    level: str
+    reason: str
+    findings: list[dict[str, Any]] = field(default_factory=list)   # [{"concept", "label", "evidence"}]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rule": self.rule, "level": self.level, "reason": self.reason,
+                "finding": ", ".join(f["label"] for f in self.findings), "findings": self.findings}
+
+
+@dataclass
+class UrgencyDecision:
+    level: str
+    red_flags: list[RedFlag]
+    reasons: list[str]        # why this level, in order of weight
+
+
+class RedFlagRules:
+    def __init__(self, concepts: dict[str, Concept], rules: list[Rule]):
+        self.concepts = concepts
+        self.rules = rules
+
+    @classmethod
+    def load(cls, path: str | Path = DEFAULT_RULES, resolve: Callable[[str], str | None] | None = None
+             ) -> "RedFlagRules":
+        """Read the TOML table; `resolve` maps each CURIE to the graph's preferred id (store.resolve)."""
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise RedFlagFileError(f"{path}: not valid TOML: {exc}") from exc
+        concepts: dict[str, Concept] = {}
+        for name, spec in (data.get("concept") or {}).items():
+            patterns = []
+            for i, raw in enumerate(spec.get("patterns", [])):
+                try:
+                    patterns.append(re.compile(raw))
+                except re.error as exc:
+                    raise RedFlagFileError(f"{path}: concept {name!r} pattern {i + 1} {raw!r}: {exc}") from exc
+            entities = []
+            for curie in spec.get("entities", []):
+                entities.append(curie)
+                if resolve is not None:
+                    preferred = resolve(curie)
+                    if preferred and preferred != curie:
+                        entities.append(preferred)
+            concepts[name] = Concept(name, spec.get("label", name), entities, patterns)
+        rules = []
+        for i, spec in enumerate(data.get("rule") or []):
+            rid = spec.get("id") or f"rule {i + 1}"
+            for key in ("all", "level", "reason"):
+                if key not in spec:
+                    raise RedFlagFileError(f"{path}: rule {rid!r} has no {key!r}")
+            if spec["level"] not in LEVELS:
+                raise RedFlagFileError(f"{path}: rule {rid!r}: level {spec['level']!r} is not one of {LEVELS}")
+            for c in list(spec["all"]) + list(spec.get("any", [])):
+                if c not in concepts:
+                    raise RedFlagFileError(f"{path}: rule {rid!r} names unknown concept {c!r}")
+            rules.append(Rule(rid, list(spec["all"]), list(spec.get("any", [])), spec["level"], spec["reason"],
+                              spec.get("max_age"), spec.get("min_age")))
+        return cls(concepts, rules)
+
+    def present_concepts(self, text: str, finding_terms: Iterable[tuple[str, str]],
+                         ancestors: Callable[[str], Iterable[str]]) -> dict[str, dict[str, Any]]:
+        """Concepts present: name -> {"label", "evidence"}; finding_terms are (entity id, words said)."""
+        low = text.lower().replace("\u2019", "'")
+        found: dict[str, dict[str, Any]] = {}
+        expanded = [(set(ancestors(term)) | {term}, said) for term, said in finding_terms]
+        for c in self.concepts.values():
+            ents = set(c.entities)
+            for terms, said in expanded:
+                if ents & terms:
+                    found[c.name] = {"concept": c.name, "label": c.label, "evidence": said or sorted(ents & terms)[0]}
+                    break
+            if c.name in found:
+                continue
+            for p in c.patterns:
+                hit = next((m for m in p.finditer(low) if not assertion(low, m.start(), m.end()).negated), None)
+                if hit:
+                    found[c.name] = {"concept": c.name, "label": c.label, "evidence": text[hit.start():hit.end()]}
+                    break
+        return found
+
+    def fire(self, present: dict[str, dict[str, Any]], age: float | None) -> list[RedFlag]:
+        out = []
+        for r in self.rules:
+            if not all(c in present for c in r.all):
+                continue
+            if r.any and not any(c in present for c in r.any):
+                continue
+            if r.max_age is not None and (age is None or age > r.max_age):
+                continue
+            if r.min_age is not None and (age is None or age < r.min_age):
+                continue
+            used = r.all + [c for c in r.any if c in present]
+            out.append(RedFlag(r.id, r.level, r.reason, [present[c] for c in used]))
+        # keep the strongest rule per set of concepts: "chest pain + sweating" makes "chest pain" redundant
+        out.sort(key=lambda f: (-LEVELS.index(f.level), -len(f.findings)))
+        kept: list[RedFlag] = []
+        for f in out:
+            names = {x["concept"] for x in f.findings}
+            if any(names <= {x["concept"] for x in k.findings} for k in kept):
+                continue
+            kept.append(f)
+        return kept
+
+
+def level_max(*levels: str) -> str:
+    return max(levels, key=LEVELS.index)
+
+
+def condition_level(candidates: list[tuple[float, int | None]]) -> tuple[str, float]:
+    """The level the likely conditions call for: candidates are (probability, DDXPlus severity or None)."""
+    mass = {lvl: 0.0 for lvl in LEVELS}
+    for prob, severity in candidates:
+        lvl = SEVERITY_LEVEL.get(severity, DEFAULT_CONDITION_LEVEL) if severity else DEFAULT_CONDITION_LEVEL
+        mass[lvl] += prob
+    cumulative = 0.0
+    for lvl in reversed(LEVELS):
+        cumulative += mass[lvl]
+        threshold = LEVEL_THRESHOLD.get(lvl)
+        if threshold is not None and cumulative >= threshold:
+            return lvl, cumulative
+    return "self-care", mass["self-care"]
+
+
+def decide(red_flags: list[RedFlag], candidates: list[tuple[str, float, int | None]],
+           severities_said: list[str], longest_hours: float | None, age: float | None,
+           has_findings: bool) -> UrgencyDecision:
+    """Combine everything into one level; `candidates` are (name, probability, severity)."""
+    reasons: list[str] = []
+    level = "self-care"
+    if not has_findings and not red_flags:
+        return UrgencyDecision("routine", [], ["no symptom recognised: a clinician can assess what was meant"])
+    for f in red_flags:
+        if LEVELS.index(f.level) > LEVELS.index(level):
+            level = f.level
+        reasons.append(f"red flag: {f.reason}")
+    if candidates:
+        cond_lvl, mass = condition_level([(p, s) for _, p, s in candidates])
+        if LEVELS.index(cond_lvl) >= LEVELS.index(level) and cond_lvl != "self-care":
+            names = [n for n, p, s in candidates
+                     if LEVELS.index(SEVERITY_LEVEL.get(s, DEFAULT_CONDITION_LEVEL) if s else DEFAULT_CONDITION_LEVEL)
+                     >= LEVELS.index(cond_lvl)][:3]
+            reasons.append(f"likely conditions that call for {cond_lvl} care: {', '.join(names)} "
+                           f"(together {mass:.0%})")
+        level = level_max(level, cond_lvl)
+    else:
+        level = level_max(level, "routine")
+        reasons.append("no condition in the graph explains these findings well: a clinician should assess them")
+    if "worst" in severities_said or "severe" in severities_said:
+        if LEVELS.index(level) < LEVELS.index("urgent"):
+            reasons.append("symptoms described as severe")
+        level = level_max(level, "urgent")
+    if longest_hours is not None and longest_hours >= LONG_DURATION_HOURS and level == "self-care":
+        level = "routine"
+        reasons.append("symptoms lasting two weeks or more")
+    if age is not None and (age < 1 or age >= 75) and level == "self-care":
+        level = "routine"
+        reasons.append("age: babies and older people should be seen rather than self-treat")
+    return UrgencyDecision(level, red_flags, reasons)
