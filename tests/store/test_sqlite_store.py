@@ -1,0 +1,212 @@
+"""What only the SQLite store promises: the file (WAL, schema version, errors), read-only use, threads,
+the bulk load and the limits of its path search."""
+from __future__ import annotations
+
+import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from kg.model import Fact, Provenance
+from kg.store import open_store
+from kg.store.base import StoreError
+from kg.store.sqlite import SQLiteStore, fts_query, normalise_name
+from tests.store.test_store_contract import (ENTITIES, FACTS, HTN, METFORMIN, PPARG, SOURCES, T2D, load_graph,
+                                             _e)
+
+
+@pytest.fixture
+def loaded(tmp_path):
+    path = tmp_path / "kg.sqlite"
+    store = SQLiteStore(str(path), create=True)
+    oracle = load_graph(store)
+    yield store, oracle, path
+    store.close()
+
+
+def _indexes(path) -> set[str]:
+    with sqlite3.connect(path) as conn:
+        return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('index', 'table')")}
+
+
+def test_file_is_wal_with_foreign_keys_and_schema_version(loaded):
+    store, _, path = loaded
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "1"
+    assert store._conn().execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert store._conn().execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
+
+
+def test_missing_file_tells_the_user_to_build(tmp_path):
+    path = tmp_path / "nowhere" / "kg.sqlite"
+    with pytest.raises(StoreError, match="kgqa build"):
+        SQLiteStore(str(path))
+    with pytest.raises(StoreError, match="kgqa build"):
+        open_store(f"sqlite:///{path}")
+    assert not path.exists()
+
+
+def test_other_files_are_refused_clearly(tmp_path):
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"this is not a database at all" * 100)
+    with pytest.raises(StoreError, match="junk.sqlite"):
+        SQLiteStore(str(junk))
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    with pytest.raises(StoreError, match="not a kgqa graph"):
+        SQLiteStore(str(other))
+    old = tmp_path / "old.sqlite"
+    SQLiteStore(str(old), create=True).close()
+    with sqlite3.connect(old) as conn:
+        conn.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
+    with pytest.raises(StoreError, match="schema version 0"):
+        SQLiteStore(str(old))
+    with pytest.raises(StoreError):
+        SQLiteStore(":memory:", create=True)
+
+
+def test_readonly_reads_and_refuses_writes(loaded):
+    store, oracle, path = loaded
+    store.close()
+    ro = SQLiteStore(str(path), readonly=True)
+    try:
+        assert ro.get_entity(HTN).name == "hypertension"
+        assert ro.count_facts(T2D) == len(oracle.touching(T2D))
+        assert ro.search("sugar diabetes")[0].id == T2D
+        assert ro.stats().facts == len(FACTS)
+        with pytest.raises(StoreError, match="read-only"):
+            ro.upsert_entities([_e("DOID:1", "Disease", "fictional disease")])
+        with pytest.raises(StoreError, match="read-only"):
+            ro.delete_entity(HTN)
+    finally:
+        ro.close()
+    with pytest.raises(StoreError, match="kgqa build"):
+        SQLiteStore(str(path.with_name("absent.sqlite")), readonly=True)
+
+
+def test_concurrent_reads_from_threads_while_writing(loaded):
+    store, oracle, _ = loaded
+    expected = {eid: oracle.touching(eid) for eid in (T2D, HTN, METFORMIN, PPARG)}
+    stop = threading.Event()
+
+    def writer():
+        i = 0
+        while not stop.is_set() and i < 200:
+            store.set_meta("heartbeat", str(i))
+            store.upsert_entities([_e(f"DOID:{900000 + i}", "Disease", f"scratch disease {i}")])
+            i += 1
+
+    def reader(n: int) -> bool:
+        for eid, ids in expected.items():
+            assert [f.id for f in store.facts(eid, limit=None)] == ids
+            assert store.search("sugar diabetes")[0].id == T2D
+            assert store.resolve("mesh:D006973") == HTN
+            assert store.shortest_paths(METFORMIN, PPARG, max_hops=3)
+        return True
+
+    w = threading.Thread(target=writer)
+    w.start()
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            assert all(pool.map(reader, range(64)))
+    finally:
+        stop.set()
+        w.join()
+    assert len(store._connections) >= 2        # one connection per thread
+
+
+def test_nested_transaction_rolls_back_only_the_inner_part(loaded):
+    store, oracle, _ = loaded
+    with store.transaction():
+        store.upsert_entities([_e("DOID:1", "Disease", "kept disease")])
+        with pytest.raises(RuntimeError):
+            with store.transaction():
+                store.upsert_entities([_e("DOID:2", "Disease", "dropped disease")])
+                raise RuntimeError("inner only")
+        store.upsert_facts([Fact(METFORMIN, "treats", "DOID:1", [Provenance("curation", curator="ann")])])
+    assert store.get_entity("DOID:1") is not None and store.get_entity("DOID:2") is None
+    assert store.count_facts("DOID:1") == 1
+
+
+def test_bulk_load_builds_the_same_graph_with_indexes(loaded, tmp_path):
+    store, oracle, path = loaded
+    bulk_path = tmp_path / "bulk.sqlite"
+    bulk = SQLiteStore(str(bulk_path), create=True)
+    try:
+        bulk.set_sources(SOURCES)
+        # every fact twice (once per provenance record, once repeated) to exercise the de-duplication
+        doubled = FACTS + [Fact(f.subject, f.predicate, f.object, [p]) for f in FACTS for p in f.provenance]
+        report = bulk.bulk_load(iter(ENTITIES), iter(doubled), progress=False)
+        assert (report.entities, report.facts) == (len(ENTITIES), len(FACTS))
+        assert report.provenance == sum(len(f.provenance) for f in FACTS)
+        assert {"facts_id", "facts_sp", "facts_op", "provenance_key", "names_fts"} <= _indexes(bulk_path)
+        plan = " ".join(str(r) for r in bulk._conn().execute(
+            "EXPLAIN QUERY PLAN SELECT id, object FROM facts WHERE subject = ? AND predicate = ? ORDER BY id",
+            (T2D, "treats")))
+        assert "COVERING INDEX facts_sp" in plan and "TEMP B-TREE" not in plan
+        assert bulk._conn().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert bulk._conn().execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        for eid in (T2D, HTN, METFORMIN):
+            assert [(f.id, sorted(p.source for p in f.provenance)) for f in bulk.facts(eid, limit=None)] == \
+                   [(f.id, sorted(p.source for p in f.provenance)) for f in store.facts(eid, limit=None)]
+        for text in ("high blood pressure", "metf", "Tylenol"):
+            assert [e.id for e in bulk.search(text)] == [e.id for e in store.search(text)]
+        assert bulk.stats().to_json() == store.stats().to_json()
+        # the loaded file takes ordinary writes afterwards, with foreign keys enforced
+        bulk.upsert_facts([Fact(METFORMIN, "treats", HTN, [Provenance("curation", curator="ann")])])
+        bulk.delete_entity(HTN)
+        assert bulk.count_facts(METFORMIN, predicates=["treats"]) == 1
+    finally:
+        bulk.close()
+
+
+def test_bulk_load_into_a_store_with_data_keeps_it(loaded):
+    store, oracle, path = loaded
+    extra = [_e("DOID:1", "Disease", "fictional disease")]
+    report = store.bulk_load(extra, [Fact(METFORMIN, "treats", "DOID:1", [Provenance("curation", curator="x")]),
+                                     FACTS[0]])
+    assert report.entities == len(ENTITIES) + 1 and report.facts == len(FACTS) + 1
+    assert store.search("fictional")[0].id == "DOID:1"
+    assert store.search("sugar diabetes")[0].id == T2D
+    assert sorted(p.source for p in store.get_fact(FACTS[0].id).provenance) == ["drugbank", "hetionet"]
+    assert store._conn().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_bulk_load_refuses_or_skips_dangling_facts(tmp_path):
+    store = SQLiteStore(str(tmp_path / "kg.sqlite"), create=True)
+    try:
+        dangling = Fact(METFORMIN, "treats", "DOID:0000000", [Provenance("hetionet")])
+        with pytest.raises(StoreError, match="DOID:0000000"):
+            store.bulk_load(ENTITIES, FACTS + [dangling])
+    finally:
+        store.close()
+    store = SQLiteStore(str(tmp_path / "kg2.sqlite"), create=True)
+    try:
+        report = store.bulk_load(ENTITIES, FACTS + [dangling], skip_dangling=True)
+        assert report.skipped_facts == 1 and report.facts == len(FACTS)
+    finally:
+        store.close()
+
+
+def test_hub_cap_limits_path_search(loaded, tmp_path):
+    store, oracle, path = loaded
+    assert store.shortest_paths(METFORMIN, HTN, max_hops=4)
+    capped = SQLiteStore(str(path), hub_degree=1)     # every node but the endpoints counts as a hub
+    try:
+        # both searches still meet on a hub in the middle ...
+        assert {len(p) for p in capped.shortest_paths(METFORMIN, PPARG, max_hops=4)} == {2}
+        # ... but a path needing a hub expanded is not found
+        assert capped.shortest_paths(METFORMIN, HTN, max_hops=4) == []
+    finally:
+        capped.close()
+    with pytest.raises(ValueError):
+        store.shortest_paths(METFORMIN, HTN, max_hops=5)
+
+
+def test_query_helpers():
+    assert normalise_name("  Crohn's   DISEASE ") == "crohn s disease"
+    assert fts_query('AND "x" NEAR*') == '"AND" "x" "NEAR"*'
+    assert fts_query("-*()") is None
