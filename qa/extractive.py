@@ -3,6 +3,7 @@ that say it. Nothing is stated that no fact states; absence is reported as absen
 fact that ...")."""
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -53,6 +54,9 @@ SIGNATURES = {
     "presents_symptom": ("Disease", "Symptom"), "binds": ("Compound", "Gene"),
     "localizes_to": ("Disease", "Anatomy"), "member_of_class": ("Compound", "PharmacologicClass"),
 }
+
+
+YES_NO_START = re.compile(r"^\s*(?:is|are|does|do|can|could|was|were|has|have|will|should)\b", re.I)
 
 
 @dataclass
@@ -136,6 +140,8 @@ class ExtractiveComposer:
         names = names or EntityNames(result, self.store)
         anchors = [e.id for e in result.entities]
         kind = result.intent.kind
+        if kind in ("facts", "unknown", "definition") and YES_NO_START.match(result.question):
+            kind = "yes_no"   # "is X a Y?", "does X treat Y?" even when intent parsing said otherwise
         if kind == "yes_no" and len(anchors) >= 2:
             return self._yes_no(result, anchors, citer, names)
         if kind == "path" and len(anchors) >= 2:
@@ -218,9 +224,20 @@ class ExtractiveComposer:
         if not found and self.store is not None:
             # the retriever ranks facts around each entity; the direct fact may sit below its limit
             found = [f for f in self.store.facts(a, None, "both", limit=None) if b in (f.subject, f.object)]
+        if not found and self.store is not None and "subclass_of" in predicates:
+            found = self._subclass_chain(a, b) or self._subclass_chain(b, a)
         if predicates:
             found.sort(key=lambda f: f.predicate not in predicates)
         return found
+
+    def _subclass_chain(self, child: str, ancestor: str, max_hops: int = 6) -> list[Fact]:
+        """The is-a chain from `child` up to `ancestor` ("is cystic fibrosis a respiratory system disease?")."""
+        for path in self.store.shortest_paths(child, ancestor, max_hops=max_hops, limit=5,
+                                              predicates=["subclass_of"]):
+            ents = path.entities
+            if path.facts and all(f.subject == ents[i] and f.object == ents[i + 1] for i, f in enumerate(path.facts)):
+                return list(path.facts)
+        return []
 
     def _yes_no(self, result: RetrievalResult, anchors: list[str], citer: Citer,
                 names: EntityNames) -> Composition:
@@ -236,6 +253,10 @@ class ExtractiveComposer:
                 break
         matching = [f for f in facts if not predicates or f.predicate in predicates]
         sentences: list[Sentence] = []
+        if len(matching) > 1 and all(f.predicate == "subclass_of" for f in matching) and \
+                matching[0].object == matching[1].subject:   # an is-a chain
+            steps = [f"{render_fact(f, names)} {citer.mark(f.id)}" for f in matching]
+            return Composition([Sentence("Yes: " + "; ".join(steps) + ".", [f.id for f in matching])], "yes")
         if matching:
             f = matching[0]
             extra = matching[1:3]
