@@ -93,10 +93,11 @@ def name_tokens(text: str) -> list[str]:
     return [stem(w) for w in _WORD_RE.findall(folded)]
 
 
-def retry_transient(work: Callable[[], T], attempts: int = 4, backoff_s: float = 0.05,
-                    sleep: Callable[[float], None] = time.sleep) -> T:
+def retry_transient(work: Callable[[], T], attempts: int = 6, backoff_s: float = 0.05,
+                    sleep: Callable[[float], None] = time.sleep,
+                    on_retry: Callable[[Exception], None] | None = None) -> T:
     """Run `work`, again after a transient failure (deadlock, leader switch, dropped connection),
-    with exponential back-off and jitter; the last failure propagates."""
+    with exponential back-off (capped at 2 s) and jitter; the last failure propagates."""
     for attempt in range(attempts):
         try:
             return work()
@@ -104,7 +105,9 @@ def retry_transient(work: Callable[[], T], attempts: int = 4, backoff_s: float =
             retryable = not isinstance(exc, neo4j_errors.Neo4jError) or exc.is_retryable()
             if not retryable or attempt == attempts - 1:
                 raise
-            sleep(backoff_s * (2 ** attempt) * (1 + random.random()))
+            if on_retry is not None:
+                on_retry(exc)
+            sleep(min(2.0, backoff_s * (2 ** attempt)) * (1 + random.random()))
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -204,11 +207,12 @@ class Neo4jStore(GraphStore):
     """A GraphStore on a Neo4j-compatible Bolt server. Thread-safe for reads; `transaction()` is per thread."""
 
     def __init__(self, url: str, user: str | None = None, password: str | None = None,
-                 database: str | None = None, *, retries: int = 4, connection_timeout: float = 10.0):
+                 database: str | None = None, *, retries: int = 6, connection_timeout: float = 10.0):
         self.url = url
         self.user = user or "neo4j"
         self.database = database or None
         self.retries = retries
+        self.retried = 0            # transient failures retried so far (observability, tests)
         self._local = threading.local()
         self._schema_ready = False
         self._schema_lock = threading.Lock()
@@ -219,7 +223,10 @@ class Neo4jStore(GraphStore):
         except (ValueError, neo4j_errors.ConfigurationError) as exc:
             raise StoreError(f"graph server URL {url!r} is not valid: {exc}") from exc
         try:
-            self._call(lambda: self._driver.verify_connectivity())
+            try:
+                self._call(lambda: self._driver.verify_connectivity())
+            except ValueError as exc:   # the driver's word for an address it cannot parse or resolve
+                raise StoreError(f"graph server URL {url!r} is not valid: {exc}") from exc
             self._read(lambda tx: tx.run("RETURN 1").consume())
         except StoreError:
             self._driver.close()
@@ -244,9 +251,12 @@ class Neo4jStore(GraphStore):
 
     def _call(self, work: Callable[[], T]) -> T:
         try:
-            return retry_transient(work, attempts=self.retries)
+            return retry_transient(work, attempts=self.retries, on_retry=self._count_retry)
         except (neo4j_errors.Neo4jError, neo4j_errors.DriverError, OSError) as exc:
             raise self._explain(exc) from exc
+
+    def _count_retry(self, exc: Exception) -> None:
+        self.retried += 1
 
     def _session(self, write: bool):
         mode = neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
