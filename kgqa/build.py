@@ -143,8 +143,9 @@ def _remove_stale_temp_files(target: Path) -> None:
 
 
 def build_graph(store_url: str, sources_dir: Path | None = None, only: list[str] | None = None,
-                progress: bool = True, log=None) -> BuildReport:
-    """Import, merge and write the graph at `store_url`; returns what was done."""
+                progress: bool = True, log=None, store_options: dict | None = None) -> BuildReport:
+    """Import, merge and write the graph at `store_url`; returns what was done.
+    `store_options` (user, password, database) reach open_store for a server store (bolt://, neo4j://)."""
     log = log or (lambda msg: print(msg, file=sys.stderr))
     started = time.perf_counter()
     sources_dir = Path(sources_dir).expanduser() if sources_dir else None
@@ -171,7 +172,7 @@ def build_graph(store_url: str, sources_dir: Path | None = None, only: list[str]
     if path is not None:
         _write_sqlite(path, entity_list, fact_list, infos, meta, progress, report)
     else:
-        store = open_store(store_url, create=True)
+        store = open_store(store_url, create=True, **(store_options or {}))
         try:
             if hasattr(store, "bulk_load"):
                 result = store.bulk_load(entity_list, fact_list, progress=progress)

