@@ -114,8 +114,12 @@ def _fact_line(f: Fact, entity_id: str, names: dict[str, str]) -> str:
 
 
 def cmd_entity(args) -> int:
+    from kg.ids import try_normalize_curie
     with _open(args) as store:
         pid = store.resolve(args.id)
+        normalized = try_normalize_curie(args.id)
+        if pid is None and normalized and normalized != args.id:   # "DB00945", "MSH:D006973" ...
+            pid = store.resolve(normalized)
         entity = store.get_entity(pid) if pid else None
         if entity is None:
             raise _user_error(f"no entity {args.id!r} in the graph (try `kgqa search TEXT`)")
