@@ -25,7 +25,7 @@ from api.state import AppState
 log = logging.getLogger("kgqa.api")
 
 # Modules under api/routes/ with a module-level `router`; a module not written yet is skipped.
-ROUTERS = ("health", "qa", "graph", "curation")
+ROUTERS = ("health", "qa", "graph", "admin", "curation")
 
 DESCRIPTION = """Knowledge-grounded answers, entity linking, symptom triage and graph reads over a
 biomedical knowledge graph. Send an API key as `X-API-Key: <key>` or `Authorization: Bearer <key>`.

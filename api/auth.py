@@ -36,6 +36,9 @@ class KeyRing:
     def configured(self) -> bool:
         return bool(self._settings) or (self.key_file is not None and bool(self.key_file.records()))
 
+    def settings_principals(self) -> list[Principal]:
+        return list(self._settings.values())
+
     def authenticate(self, presented: str) -> Principal | None:
         if not presented or len(presented) > MAX_KEY_CHARS:
             return None

@@ -3,7 +3,7 @@
 - more jobs waiting than `max_queue` -> 503 "busy" at once (with Retry-After), instead of piling up;
 - a job that takes longer than its timeout -> 504; its thread finishes in the background and keeps its
   slot until then, so timed-out work can never multiply the load.
-Errors the user can fix (UserError, ModelError) become 422; a store that fails becomes 503.
+Errors the user can fix (UserError, ModelError, TriageInputError, ...) become 422; a store that fails becomes 503.
 """
 from __future__ import annotations
 
@@ -21,9 +21,20 @@ log = logging.getLogger("kgqa.api")
 T = TypeVar("T")
 
 
+# Exceptions that mean "the request was wrong", raised by the parts the API calls (module, class name).
+_USER_ERRORS = [("kgqa.cli", "UserError"), ("qa.abstain", "EmptyQuestionError"), ("qa.llm", "UnknownLLMError"),
+                ("qa.triage", "TriageInputError")]
+
+
 def _user_error_types() -> tuple[type[BaseException], ...]:
-    from kgqa.cli import UserError
-    return (UserError, ModelError)
+    import importlib
+    found: list[type[BaseException]] = [ModelError]
+    for module_name, class_name in _USER_ERRORS:
+        try:
+            found.append(getattr(importlib.import_module(module_name), class_name))
+        except (ImportError, AttributeError):  # that part is not installed or not written yet
+            continue
+    return tuple(found)
 
 
 class BlockingRunner:

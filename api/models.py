@@ -53,7 +53,7 @@ class LinkRequest(_Strict):
         {"text": "which genes are linked to asthma?", "types": ["Disease"]}]})
     text: Text = Field(description=f"free text, at most {MAX_TEXT_CHARS} characters")
     types: list[EntityType] | None = Field(default=None, max_length=len(ENTITY_TYPES),
-                                           description="keep only entities of these types")
+                                           description="entity types to prefer (soft priors, as in `kgqa link`)")
 
 
 class AskRequest(_Strict):
@@ -81,7 +81,7 @@ class TriageRequest(_Strict):
     answers: dict[Curie, bool] | None = Field(
         default=None, max_length=MAX_ANSWERS,
         description="answers to earlier next_questions: finding id -> present (true) or absent (false)")
-    age: int | None = Field(default=None, ge=0, le=130, description="age in years")
+    age: int | None = Field(default=None, ge=0, le=129, description="age in years")
     sex: Literal["female", "male"] | None = Field(default=None)
 
 
@@ -172,3 +172,13 @@ class ReadyOut(BaseModel):
     status: str = Field(description="ready | starting | failed")
     components: dict[str, str] = Field(description="store, linker, retriever, triager, answerer: "
                                                    "pending | loading | ready | failed")
+
+
+class AdminStatus(BaseModel):
+    components: dict[str, str]
+    load_seconds: dict[str, float]
+    pending_jobs: int = Field(description="blocking jobs running or queued")
+    threads: int
+    limits: dict[str, float]
+    cors_origins: list[str]
+    keys: dict[str, dict[str, int]] = Field(description="active keys by origin and role (never the keys)")

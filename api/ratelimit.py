@@ -32,13 +32,11 @@ class TokenBucketLimiter:
         with self._lock:
             tokens, last = self._buckets.get(key, (float(self.burst), now))
             tokens = min(float(self.burst), tokens + (now - last) * self.rate)
-            if tokens >= cost:
-                self._buckets[key] = (tokens - cost, now)
-                return 0.0
-            self._buckets[key] = (tokens, now)
+            allowed = tokens >= cost
+            self._buckets[key] = (tokens - cost if allowed else tokens, now)
             if len(self._buckets) > self._max_keys:
                 self._evict_full(now)
-            return (cost - tokens) / self.rate
+            return 0.0 if allowed else (cost - tokens) / self.rate
 
     def _evict_full(self, now: float) -> None:
         """Forget buckets that have refilled completely: they behave exactly like new ones."""
