@@ -59,7 +59,8 @@ class KGContext:
 
     @property
     def curation_log_path(self):
-        return self.settings.home / "curation.sqlite"
+        from pathlib import Path
+        return Path(self.settings.curation_log) if self.settings.curation_log else self.settings.home / "curation.sqlite"
 
     def _on_curation_change(self, change, effect) -> None:
         # Only touch the linker if it was built already; a later build reads the updated store anyway.

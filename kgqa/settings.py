@@ -26,6 +26,7 @@ class Settings:
     llm_api_key: str = ""                         # KGQA_LLM_API_KEY
     llm_timeout: float = 60.0                     # KGQA_LLM_TIMEOUT (seconds)
     api_keys: str = ""                            # KGQA_API_KEYS: "key1:reader,key2:curator"
+    curation_log: str = ""                        # KGQA_CURATION_LOG: default <home>/curation.sqlite
     extra: dict = field(default_factory=dict)
 
     @property
