@@ -108,3 +108,23 @@ def test_build_killed_midway_leaves_old_graph_readable(tmp_path, sources_dir):
     # the next build cleans up the killed build's temporary file
     build_graph(f"sqlite:///{target}", sources_dir, ["ddxplus"], progress=False)
     assert not glob.glob(pattern)
+
+
+def test_kgx_graph_from_the_docs_merges_with_drugbank(tmp_path, sources_dir):
+    src = tmp_path / "src"
+    (src / "kgx").mkdir(parents=True)
+    (src / "drugbank").symlink_to(sources_dir / "drugbank")
+    (src / "kgx" / "nodes.tsv").write_text(
+        "id\tcategory\tname\tsynonym\txref\n"
+        "MONDO:0005044\tbiolink:Disease\thypertension\thigh blood pressure\tUMLS:C0020538\n"
+        "CHEBI:15365\tbiolink:SmallMolecule\taspirin\tacetylsalicylic acid\tDRUGBANK:DB00945\n")
+    (src / "kgx" / "edges.tsv").write_text(
+        "subject\tpredicate\tobject\tpublications\n"
+        "CHEBI:15365\tbiolink:ameliorates_condition\tMONDO:0005044\tPMID:123\n")
+    url = f"sqlite:///{tmp_path / 'g.sqlite'}"
+    build_graph(url, src, ["drugbank", "kgx"], progress=False)
+    with open_store(url) as store:
+        assert store.resolve("CHEBI:15365") == "DRUGBANK:DB00945"
+        facts = store.facts("DRUGBANK:DB00945", predicates=["palliates"])
+        assert [(f.object, f.provenance[0].evidence["pmids"]) for f in facts] == [("MONDO:0005044", ["123"])]
+        assert store.stats().by_source["kgx"]["facts"] == 1
