@@ -228,6 +228,7 @@ class Neo4jStore(GraphStore):
             except ValueError as exc:   # the driver's word for an address it cannot parse or resolve
                 raise StoreError(f"graph server URL {url!r} is not valid: {exc}") from exc
             self._read(lambda tx: tx.run("RETURN 1").consume())
+            self._ensure_schema()
         except StoreError:
             self._driver.close()
             raise
@@ -289,17 +290,23 @@ class Neo4jStore(GraphStore):
         return self._read(lambda tx: [r.data() for r in tx.run(query, params)])
 
     def _ensure_schema(self) -> None:
+        """Constraints and indexes, created when the store is first opened on a database (a graph
+        imported with neo4j-admin gets them here). A read-only user cannot create them: reads still work."""
         if self._schema_ready:
             return
         with self._schema_lock:
             if self._schema_ready:
                 return
-            # schema changes cannot share a transaction with data writes: run each on its own
+            # schema changes cannot share a transaction with data writes: each runs on its own
             def create() -> None:
                 with self._session(True) as session:
                     for statement in _SCHEMA:
                         session.run(statement).consume()
-            self._call(create)
+            try:
+                self._call(create)
+            except StoreError as exc:
+                if not isinstance(exc.__cause__, neo4j_errors.Forbidden):
+                    raise
             self._schema_ready = True
 
     def close(self) -> None:

@@ -96,7 +96,8 @@ def test_server_going_away_turns_into_store_error(tmp_path):
         s = Neo4jStore(server.url, user=server.user, password=server.password, database="gone", retries=2)
         s.upsert_entities([FEVER])
         assert s.get_entity(FEVER.id) == FEVER
-        server.stop()
+        server.process.kill()                     # the server crashes
+        server.process.wait()
         with pytest.raises(StoreError, match="cannot reach|failed"):
             s.get_entity(FEVER.id)
         s.close()
@@ -135,24 +136,31 @@ def test_hostile_predicates_and_types_never_reach_the_query(small):
 
 # ---- schema -------------------------------------------------------------------------------------
 
-def test_constraints_and_indexes_created_once_and_enforced(request, store):
-    before = cypher(request, store, "SHOW CONSTRAINTS")
-    assert not [c for c in before if c["name"].startswith("kg_")]     # nothing until first use
-    store.upsert_entities([FEVER])
-    second = Neo4jStore(store.url, user=store.user, password=session_server(request.config).password,
-                        database=store.database)
+def test_constraints_and_indexes_created_once_on_open_and_enforced(request, store):
+    server = session_server(request.config)
+    name = f"{store.database}schema"
+    server.create_database(name)
     try:
+        def show(what: str) -> list[str]:
+            with neo4j.GraphDatabase.driver(server.url, auth=(server.user, server.password)) as driver:
+                rows = driver.execute_query(f"SHOW {what}", database_=name).records
+            return [r["name"] for r in rows if r["name"].startswith("kg_")]
+        assert show("CONSTRAINTS") == []
+        first = Neo4jStore(server.url, user=server.user, password=server.password, database=name)
+        first.upsert_entities([FEVER])
+        second = Neo4jStore(server.url, user=server.user, password=server.password, database=name)
         second.upsert_entities([FLU])
-        store.set_meta("k", "v")
-    finally:
+        first.close()
         second.close()
-    constraints = [c["name"] for c in cypher(request, store, "SHOW CONSTRAINTS") if c["name"].startswith("kg_")]
-    indexes = [i["name"] for i in cypher(request, store, "SHOW INDEXES") if i["name"].startswith("kg_")]
-    assert sorted(constraints) == ["kg_entity_id", "kg_meta_key", "kg_source_name"]
-    assert len(indexes) == len(set(indexes))
-    assert {"kg_term_word", "kg_fact_treats", "kg_xref_key"} <= set(indexes)
-    with pytest.raises(neo4j_errors.ConstraintError):   # the uniqueness constraint holds for raw writes too
-        cypher(request, store, "CREATE (e:Entity {id: $id})", id=FEVER.id)
+        assert sorted(show("CONSTRAINTS")) == ["kg_entity_id", "kg_meta_key", "kg_source_name"]
+        indexes = show("INDEXES")
+        assert len(indexes) == len(set(indexes))
+        assert {"kg_term_word", "kg_fact_treats", "kg_xref_key", "kg_entity_key"} <= set(indexes)
+        with neo4j.GraphDatabase.driver(server.url, auth=(server.user, server.password)) as driver:
+            with pytest.raises(neo4j_errors.ConstraintError):   # uniqueness holds for raw writes too
+                driver.execute_query("CREATE (e:Entity {id: $id})", id=FEVER.id, database_=name)
+    finally:
+        server.drop_database(name)
 
 
 # ---- retries ------------------------------------------------------------------------------------
