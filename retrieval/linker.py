@@ -1,0 +1,630 @@
+"""Entity linking: from a text to graph entities, with offsets, calibrated scores and assertion status.
+
+Candidate generation (scispaCy-style split of candidates and linking):
+1. exact: every word n-gram of the text (longest first) looked up under its normalised sorted key in the
+   dictionary of all names and synonyms (layperson ones and the project's lay vocabulary included);
+   acronyms and gene symbols only when written in capitals;
+2. fuzzy: words not in the vocabulary are spelling-corrected (one or two edits) and the n-grams re-tried;
+3. dense: n-grams with words no dictionary match explains are embedded and searched in a FAISS index of
+   the names of the types lay users talk about (see DENSE_TYPES), for paraphrases ("can't catch my breath").
+Each candidate gets a calibrated score (retrieval/scoring.py). Overlaps are resolved by preferring the
+longer well-scored dictionary matches, then letting dense matches fill what is left. Nothing below
+`min_score` is returned, so non-medical text links to nothing.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import itertools
+import json
+import logging
+import os
+import pickle
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from kg.model import Entity
+from retrieval.dictionary import (KIND_RANK, NameTable, add_vocabulary, read_lay_vocabulary)
+from retrieval.embeddings import DEFAULT_MODEL, Embedder
+from retrieval.fuzzy import TokenCorrector
+from retrieval.index import VectorIndex
+from retrieval.intent import QUESTION_WORDS
+from retrieval.negation import assertion
+from retrieval.normalize import STOP_WORDS, Token, keys_of, sorted_key, tokenize
+from retrieval.scoring import Calibration, features_for
+from retrieval.types import Mention
+
+log = logging.getLogger(__name__)
+
+# Types embedded for dense matching: the ones lay users describe in their own words (~70k names and
+# synonyms of the full graph; ~1,000 names/s on two cores, cached on disk). Genes, GO terms, anatomy,
+# pathways and drugs get dictionary and fuzzy matching only: nobody paraphrases "metformin".
+DENSE_TYPES = ("Disease", "Phenotype", "Symptom", "Finding")
+DENSE_NAME_ONLY_TYPES: tuple[str, ...] = ()
+DENSE_MAX_WORDS = 8
+DENSE_SPAN_WORDS = 6       # longest question n-gram embedded
+DENSE_MAX_SPANS = 24
+TYPE_ORDER = {t: i for i, t in enumerate(
+    ["Disease", "Phenotype", "Symptom", "Finding", "Compound", "Gene", "Anatomy", "PharmacologicClass",
+     "SideEffect", "Pathway", "BiologicalProcess", "MolecularFunction", "CellularComponent"])}
+CACHE_FORMAT = 3
+
+
+@dataclass
+class _Cand:
+    start: int                 # token indexes [start, end)
+    end: int
+    entity: int                # entity index in the name table
+    method: str
+    score: float
+    kind: str = "name"
+    n_words: int = 1
+    features: dict = field(default_factory=dict)
+
+
+class Linker:
+    """Links mentions in text to entities of one graph. Build with `Linker.from_store(store, settings)`."""
+
+    def __init__(self, table: NameTable, *, embedder: Embedder | None = None, dense: VectorIndex | None = None,
+                 dense_rows: dict | None = None, get_entity: Callable[[str], Entity | None] | None = None,
+                 calibration: Calibration | None = None, resolve: Callable[[str], str | None] | None = None):
+        self.table = table
+        self.embedder = embedder
+        self.dense = dense
+        rows = dense_rows or {"entity": [], "key": [], "kind": []}
+        self._row_entity: list[int] = list(rows["entity"])
+        self._row_key: list[str] = list(rows["key"])
+        self._row_kind: list[str] = list(rows["kind"])
+        self._get_entity = get_entity
+        self._resolve = resolve
+        self._entity_cache: dict[str, Entity] = {}   # store look-ups (bounded)
+        self._pinned: dict[str, Entity] = {}         # in-memory and live-added entities
+        self.calibration = calibration or Calibration.load()
+        self.corrector = TokenCorrector(table.token_counts)
+        self._excluded: frozenset[str] = frozenset()
+        self._lock = threading.RLock()
+        self.build_seconds = 0.0
+
+    # ------------------------------------------------------------------------------------------------
+    # construction
+    # ------------------------------------------------------------------------------------------------
+    @classmethod
+    def from_entities(cls, entities: Iterable[Entity], *, embedder: Embedder | None = None,
+                      resolve: Callable[[str], str | None] | None = None, vocabulary: bool = True,
+                      progress: bool = False) -> "Linker":
+        """A linker over in-memory entities (tests, small graphs). Dense matching when `embedder` is given."""
+        started = time.perf_counter()
+        ents = {e.id: e for e in entities}
+        table = NameTable()
+        for e in ents.values():
+            table.add_entity(e)
+        res = resolve or (lambda c: c if c in ents else None)
+        if vocabulary:
+            add_vocabulary(table, read_lay_vocabulary(), res)
+        dense, rows = (None, None)
+        if embedder is not None:
+            dense, rows = _build_dense(table, ents.values(), embedder, progress)
+        linker = cls(table, embedder=embedder, dense=dense, dense_rows=rows, get_entity=None, resolve=res)
+        linker._pinned = ents
+        linker.build_seconds = time.perf_counter() - started
+        return linker
+
+    @classmethod
+    def from_store(cls, store, settings=None, *, progress: bool | None = None, dense: bool = True) -> "Linker":
+        """Build (or load from settings.cache_dir) the dictionary and dense index of a store's graph.
+
+        The cache is keyed by embedding model and store.version() (build id + curation counter)."""
+        started = time.perf_counter()
+        progress = sys.stderr.isatty() if progress is None else progress
+        model = getattr(settings, "embedding_model", DEFAULT_MODEL) if settings else DEFAULT_MODEL
+        device = getattr(settings, "device", "auto") if settings else "auto"
+        cache_root = Path(settings.cache_dir) if settings is not None else None
+        embedder = Embedder(model, device="cpu" if device == "auto" else device,
+                            cache_dir=cache_root) if dense else None
+        version = store.version()
+        folder = None
+        if cache_root is not None:
+            key = hashlib.sha1(f"{CACHE_FORMAT}|{model}|{version}|{dense}|{_vocab_digest()}".encode()).hexdigest()[:16]
+            folder = cache_root / "linker" / key
+        loaded = _load_cached(folder, embedder, device) if folder is not None else None
+        if loaded is not None:
+            table, index, rows = loaded
+        else:
+            table = NameTable()
+            entities_for_dense: list[Entity] = []
+            it = store.iter_entities()
+            if progress:
+                from tqdm import tqdm
+                it = tqdm(it, desc="linker: names", unit=" entities", file=sys.stderr)
+            for e in it:
+                table.add_entity(e)
+                if dense and (e.type in DENSE_TYPES or e.type in DENSE_NAME_ONLY_TYPES):
+                    entities_for_dense.append(e)
+            add_vocabulary(table, read_lay_vocabulary(), store.resolve)
+            index, rows = (None, None)
+            if dense:
+                index, rows = _build_dense(table, entities_for_dense, embedder, progress)
+            if folder is not None:
+                _save_cached(folder, table, index, rows, {"model": model, "version": version})
+        linker = cls(table, embedder=embedder, dense=index, dense_rows=rows, get_entity=store.get_entity,
+                     resolve=store.resolve)
+        linker.build_seconds = time.perf_counter() - started
+        return linker
+
+    def excluding(self, synonyms: Iterable[str]) -> "Linker":
+        """A view of this linker without the given layperson synonyms (dictionary and dense index):
+        evaluation uses it so that held-out synonyms are never seen."""
+        view = copy.copy(self)
+        view._excluded = frozenset(keys_of(s)[1] for s in synonyms)
+        return view
+
+    # ------------------------------------------------------------------------------------------------
+    # live updates (curation)
+    # ------------------------------------------------------------------------------------------------
+    def add_entities(self, entities: Iterable[Entity]) -> int:
+        """Add or replace entities (names, synonyms and their dense vectors)."""
+        n = 0
+        with self._lock:
+            new_dense: list[Entity] = []
+            for e in entities:
+                old = self.table.index_of.get(e.id)
+                if old is not None:
+                    self._remove_dense(old)
+                self.table.add_entity(e)
+                for name in e.all_names():
+                    for t in tokenize(name):
+                        self.corrector.add(t.text)
+                self._entity_cache.pop(e.id, None)
+                self._pinned[e.id] = e
+                if self.dense is not None and (e.type in DENSE_TYPES or e.type in DENSE_NAME_ONLY_TYPES):
+                    new_dense.append(e)
+                n += 1
+            if new_dense and self.embedder is not None:
+                texts, ents, keys, kinds = _dense_texts(self.table, new_dense)
+                if texts:
+                    vecs = self.embedder.encode(texts)
+                    first = len(self._row_entity)
+                    self.dense.add(vecs, np.arange(first, first + len(texts), dtype=np.int64))
+                    self._row_entity.extend(ents)
+                    self._row_key.extend(keys)
+                    self._row_kind.extend(kinds)
+        return n
+
+    def remove_entity(self, entity_id: str) -> bool:
+        with self._lock:
+            idx = self.table.index_of.get(entity_id)
+            if idx is None:
+                return False
+            self._remove_dense(idx)
+            self.table.remove(entity_id)
+            self._entity_cache.pop(entity_id, None)
+            self._pinned.pop(entity_id, None)
+            return True
+
+    def _remove_dense(self, idx: int) -> None:
+        if self.dense is None:
+            return
+        rows = [r for r, e in enumerate(self._row_entity) if e == idx]
+        if rows:
+            self.dense.remove(rows)
+
+    # ------------------------------------------------------------------------------------------------
+    # linking
+    # ------------------------------------------------------------------------------------------------
+    def link(self, text: str, types: Sequence[str] | None = None, min_score: float | None = None,
+             top_k: int = 5) -> list[Mention]:
+        """Mentions in `text`, in text order. `types` are soft priors (the types the question wants);
+        `min_score` defaults to the calibrated threshold; each mention keeps `top_k` candidates."""
+        threshold = self.calibration.threshold if min_score is None else min_score
+        tokens = tokenize(text)
+        if not tokens:
+            return []
+        with self._lock:
+            cands = self._dictionary_candidates(text, tokens, types)
+            accepted = _select(cands, threshold)
+            if self.dense is not None and self.embedder is not None:
+                dense = self._dense_span_candidates(tokens, accepted, types)
+                accepted = _merge_dense(accepted, dense, threshold)
+            mentions = [self._mention(text, tokens, c, cands, types, top_k) for c in accepted]
+        return sorted((m for m in mentions if m is not None), key=lambda m: m.start)
+
+    def link_phrase(self, phrase: str, types: Sequence[str] | None = None, top_k: int = 5) -> list[tuple[Entity, float]]:
+        """Ranked candidates for a whole phrase (no span search): evaluation and the app's pickers."""
+        tokens = tokenize(phrase)
+        if not tokens:
+            return []
+        with self._lock:
+            scored: dict[int, float] = {}
+            n = len(tokens)
+            words = [t.text for t in tokens]
+            for c in self._lookup_span(phrase, tokens, 0, n, types, words):
+                scored[c.entity] = max(scored.get(c.entity, 0.0), c.score)
+            if not scored:
+                for c in self._fuzzy_span(phrase, tokens, 0, n, types):
+                    scored[c.entity] = max(scored.get(c.entity, 0.0), c.score)
+            if self.dense is not None and self.embedder is not None:
+                for c in self._dense_query([(0, n, phrase)], tokens, types, k=max(10, 3 * top_k))[0]:
+                    scored[c.entity] = max(scored.get(c.entity, 0.0), c.score)
+            ranked = sorted(scored.items(), key=lambda kv: (-kv[1], self._type_rank(kv[0], types)))
+            out = []
+            for idx, score in ranked:
+                ent = self._entity(idx)
+                if ent is not None:
+                    out.append((ent, score))
+                if len(out) >= top_k:
+                    break
+        return out
+
+    # ---- candidates ----------------------------------------------------------------------------
+    def _dictionary_candidates(self, text: str, tokens: list[Token], types) -> list[_Cand]:
+        n = len(tokens)
+        words = [t.text for t in tokens]
+        out: list[_Cand] = []
+        max_words = self.table.max_words
+        upper_text = _mostly_upper(text)
+        for i in range(n):
+            if words[i] in STOP_WORDS and not tokens[i].raw.isupper():
+                continue
+            for j in range(min(n, i + max_words + 3), i, -1):
+                if words[j - 1] in STOP_WORDS and j - 1 != i:
+                    continue
+                if _crosses_clause(text, tokens, i, j):
+                    continue
+                out.extend(self._lookup_span(text, tokens, i, j, types, words, upper_text))
+        # spelling correction of words the vocabulary does not know
+        unknown = [i for i, w in enumerate(words) if w not in STOP_WORDS and w not in QUESTION_WORDS
+                   and not self.table.has_token(w) and len(w) >= 5 and w.isalpha()]
+        if unknown:
+            out.extend(self._fuzzy_candidates(text, tokens, unknown, types))
+        return out
+
+    def _lookup_span(self, text: str, tokens: list[Token], i: int, j: int, types, words,
+                     upper_text: bool = False) -> list[_Cand]:
+        out = []
+        skey = sorted_key(words[i:j])
+        span_chars = tokens[j - 1].end - tokens[i].start
+        if skey:
+            entries = [e for e in self.table.lookup(skey) if not self._is_excluded(e, skey)]
+            if entries:
+                ordered = " ".join(w for w in words[i:j] if w not in STOP_WORDS)
+                out.extend(self._score_entries(entries, i, j, ordered, span_chars, types))
+        if j - i <= 3 and not upper_text:
+            surface = text[tokens[i].start:tokens[j - 1].end]
+            entries = self.table.lookup_acronym(surface)
+            if entries:
+                ambiguity = len({self.table.entries[e].entity for e in entries})
+                for e in entries:
+                    entry = self.table.entries[e]
+                    f = features_for("acronym", kind=entry.kind, n_words=1, span_chars=span_chars,
+                                     ambiguity=ambiguity, entity_type=self.table.entity_types[entry.entity],
+                                     types=types)
+                    out.append(_Cand(i, j, entry.entity, "dictionary", self.calibration.score(f), entry.kind, 1, f))
+        return out
+
+    def _score_entries(self, entries: list[int], i: int, j: int, ordered: str, span_chars: int, types,
+                       method_prefix: str = "", edits: int = 0) -> list[_Cand]:
+        best: dict[int, _Cand] = {}
+        ambiguity = len({self.table.entries[e].entity for e in entries})
+        for e in entries:
+            entry = self.table.entries[e]
+            if method_prefix == "fuzzy":
+                method = "fuzzy"
+            else:
+                method = "exact" if entry.ordered == ordered else "unordered"
+            f = features_for(method, kind=entry.kind, n_words=entry.n_words, span_chars=span_chars,
+                             ambiguity=ambiguity, entity_type=self.table.entity_types[entry.entity],
+                             types=types, edits=edits)
+            s = self.calibration.score(f)
+            c = best.get(entry.entity)
+            if c is None or s > c.score:
+                best[entry.entity] = _Cand(i, j, entry.entity, "fuzzy" if method == "fuzzy" else "dictionary",
+                                           s, entry.kind, entry.n_words, f)
+        return list(best.values())
+
+    def _is_excluded(self, entry_index: int, skey: str) -> bool:
+        if not self._excluded or skey not in self._excluded:
+            return False
+        return self.table.entries[entry_index].kind == "layperson"
+
+    def _fuzzy_candidates(self, text, tokens, unknown: list[int], types) -> list[_Cand]:
+        out = []
+        n = len(tokens)
+        for u in unknown:
+            lo, hi = max(0, u - 4), min(n, u + 5)
+            for i in range(lo, u + 1):
+                for j in range(hi, u, -1):
+                    if (tokens[i].text in STOP_WORDS or tokens[j - 1].text in STOP_WORDS) and j - i > 1:
+                        continue
+                    if _crosses_clause(text, tokens, i, j):
+                        continue
+                    out.extend(self._fuzzy_span(text, tokens, i, j, types))
+        return out
+
+    def _fuzzy_span(self, text, tokens, i, j, types) -> list[_Cand]:
+        words = [t.text for t in tokens[i:j]]
+        options: list[list[tuple[str, int]]] = []
+        for w in words:
+            if w in STOP_WORDS or self.table.has_token(w) or len(w) < 5 or not w.isalpha():
+                options.append([(w, 0)])
+            else:
+                corr = self.corrector.correct(w, limit=2)
+                if not corr:
+                    return []
+                options.append([(c.word, c.edits) for c in corr])
+        if all(len(o) == 1 and o[0][1] == 0 for o in options):
+            return []
+        out = []
+        span_chars = tokens[j - 1].end - tokens[i].start
+        for combo in itertools.islice(itertools.product(*options), 8):
+            fixed = [w for w, _ in combo]
+            edits = sum(e for _, e in combo)
+            skey = sorted_key(fixed)
+            entries = [e for e in self.table.lookup(skey) if not self._is_excluded(e, skey)]
+            if entries:
+                ordered = " ".join(w for w in fixed if w not in STOP_WORDS)
+                out.extend(self._score_entries(entries, i, j, ordered, span_chars, types, "fuzzy", edits))
+        return out
+
+    def _dense_span_candidates(self, tokens: list[Token], accepted: list[_Cand], types) -> list[_Cand]:
+        covered = set()
+        for c in accepted:
+            covered.update(range(c.start, c.end))
+        words = [t.text for t in tokens]
+        open_words = [i for i, w in enumerate(words) if i not in covered and w not in STOP_WORDS
+                      and w not in QUESTION_WORDS and not w.isdigit() and len(w) > 1]
+        if not open_words:
+            return []
+        spans: list[tuple[int, int]] = []
+        n = len(tokens)
+        for i in range(n):
+            if words[i] in STOP_WORDS:
+                continue
+            for j in range(i + 1, min(n, i + DENSE_SPAN_WORDS) + 1):
+                if words[j - 1] in STOP_WORDS:
+                    continue
+                if not any(i <= u < j for u in open_words):
+                    continue
+                content = [w for w in words[i:j] if w not in STOP_WORDS and w not in QUESTION_WORDS]
+                if not content:
+                    continue
+                spans.append((i, j))
+        # prefer short spans around open words, then longer ones; keep the work bounded
+        spans.sort(key=lambda s: (s[1] - s[0], s[0]))
+        spans = spans[:DENSE_MAX_SPANS]
+        text_of = [(i, j, " ".join(t.raw for t in tokens[i:j])) for i, j in spans]
+        per_span = self._dense_query(text_of, tokens, types, k=5)
+        return [c for cands in per_span for c in cands]
+
+    def _dense_query(self, spans: list[tuple[int, int, str]], tokens, types, k: int) -> list[list[_Cand]]:
+        if not spans or self.dense is None or len(self.dense) == 0:
+            return [[] for _ in spans]
+        vecs = self.embedder.encode([s[2].lower() for s in spans])
+        extra = 8 if self._excluded else 0
+        scores, rows = self.dense.search(vecs, k * 3 + extra)
+        out = []
+        for (i, j, span_text), srow, rrow in zip(spans, scores, rows):
+            best: dict[int, tuple[float, str]] = {}
+            for s, r in zip(srow, rrow):
+                if r < 0:
+                    continue
+                r = int(r)
+                ent = self._row_entity[r]
+                if ent in self.table.removed:
+                    continue
+                if self._excluded and self._row_kind[r] == "layperson" and self._row_key[r] in self._excluded:
+                    continue
+                if ent not in best or s > best[ent][0]:
+                    best[ent] = (float(s), self._row_kind[r])
+            ranked = sorted(best.items(), key=lambda kv: -kv[1][0])[:k]
+            n_words = len([w for w in (t.text for t in tokens[i:j]) if w not in STOP_WORDS]) if j <= len(tokens) else 1
+            span_chars = len(span_text)
+            cands = []
+            for pos, (ent, (cos, kind)) in enumerate(ranked):
+                # margin to the best *other* entity
+                other = [v[0] for e2, v in ranked if e2 != ent]
+                margin = cos - (max(other) if other else cos - 0.1)
+                f = features_for("dense", kind=kind, n_words=n_words, span_chars=span_chars, ambiguity=1,
+                                 entity_type=self.table.entity_types[ent], types=types, cos=cos,
+                                 margin=max(-0.2, min(0.2, margin)))
+                cands.append(_Cand(i, j, ent, "dense", self.calibration.score(f), kind, n_words, f))
+            out.append(cands)
+        return out
+
+    # ---- results -------------------------------------------------------------------------------
+    def _mention(self, text: str, tokens: list[Token], c: _Cand, all_cands: list[_Cand], types,
+                 top_k: int) -> Mention | None:
+        ent = self._entity(c.entity)
+        if ent is None:
+            return None
+        start, end = tokens[c.start].start, tokens[c.end - 1].end
+        alts: dict[int, float] = {}
+        for o in all_cands:
+            if o.start == c.start and o.end == c.end:
+                alts[o.entity] = max(alts.get(o.entity, 0.0), o.score)
+        alts[c.entity] = max(alts.get(c.entity, 0.0), c.score)
+        ranked = sorted(alts.items(), key=lambda kv: (-kv[1], self._type_rank(kv[0], types)))[:top_k]
+        candidates = [(e, s) for e, s in ((self._entity(i), s) for i, s in ranked) if e is not None]
+        a = assertion(text, start, end)
+        return Mention(start=start, end=end, text=text[start:end], score=c.score, entity=ent, method=c.method,
+                       negated=a.negated, uncertain=a.uncertain, candidates=candidates)
+
+    def _entity(self, idx: int) -> Entity | None:
+        eid = self.table.entity_ids[idx]
+        ent = self._pinned.get(eid) or self._entity_cache.get(eid)
+        if ent is None and self._get_entity is not None:
+            ent = self._get_entity(eid)
+            if ent is not None:
+                if len(self._entity_cache) > 20_000:
+                    self._entity_cache.clear()
+                self._entity_cache[eid] = ent
+        return ent
+
+    def _type_rank(self, idx: int, types) -> tuple:
+        t = self.table.entity_types[idx]
+        pref = list(types).index(t) if types and t in types else len(TYPE_ORDER)
+        return (pref, TYPE_ORDER.get(t, 99), idx)
+
+    # ---- info ----------------------------------------------------------------------------------
+    def info(self) -> dict:
+        return {"entities": len(self.table.index_of), "names": len(self.table.entries),
+                "dense_names": 0 if self.dense is None else len(self.dense),
+                "dense_index": "none" if self.dense is None else self.dense.structure,
+                "embedding_model": getattr(self.embedder, "model_name", None),
+                "calibration": self.calibration.source, "build_seconds": round(self.build_seconds, 2)}
+
+
+# ----------------------------------------------------------------------------------------------------
+# overlap resolution
+# ----------------------------------------------------------------------------------------------------
+def _weight(c: _Cand, threshold: float) -> float:
+    span = c.end - c.start
+    return c.score * (max(1, c.n_words, span) ** 1.5)
+
+
+def _select(cands: list[_Cand], threshold: float) -> list[_Cand]:
+    """Best non-overlapping set of dictionary/fuzzy candidates (weighted interval scheduling)."""
+    best_per_span: dict[tuple[int, int], _Cand] = {}
+    for c in cands:
+        if c.score < threshold:
+            continue
+        key = (c.start, c.end)
+        cur = best_per_span.get(key)
+        if cur is None or (c.score, -KIND_RANK.get(c.kind, 3)) > (cur.score, -KIND_RANK.get(cur.kind, 3)):
+            best_per_span[key] = c
+    items = sorted(best_per_span.values(), key=lambda c: (c.end, c.start))
+    if not items:
+        return []
+    ends = [c.end for c in items]
+    import bisect
+    dp = [0.0] * (len(items) + 1)
+    choice = [False] * (len(items) + 1)
+    prev = [0] * len(items)
+    for k, c in enumerate(items):
+        prev[k] = bisect.bisect_right(ends, c.start, 0, k)
+        take = _weight(c, threshold) + dp[prev[k]]
+        if take > dp[k]:
+            dp[k + 1], choice[k + 1] = take, True
+        else:
+            dp[k + 1] = dp[k]
+    out, k = [], len(items)
+    while k > 0:
+        if choice[k]:
+            out.append(items[k - 1])
+            k = prev[k - 1]
+        else:
+            k -= 1
+    return sorted(out, key=lambda c: c.start)
+
+
+def _merge_dense(accepted: list[_Cand], dense: list[_Cand], threshold: float) -> list[_Cand]:
+    """Dense candidates fill words no dictionary match covers; one may replace weaker single-word
+    matches it contains ("heart" inside "heart is racing")."""
+    result = list(accepted)
+    for d in sorted(dense, key=lambda c: (-c.score, c.end - c.start)):
+        if d.score < threshold:
+            continue
+        overlapping = [a for a in result if a.start < d.end and d.start < a.end]
+        if not overlapping:
+            result.append(d)
+            continue
+        if all(a.method != "dense" and a.start >= d.start and a.end <= d.end and (a.end - a.start) == 1
+               and (a.score < d.score or a.features.get("t_anatomy")) for a in overlapping):
+            result = [a for a in result if a not in overlapping] + [d]
+    return sorted(result, key=lambda c: c.start)
+
+
+def _crosses_clause(text: str, tokens: list[Token], i: int, j: int) -> bool:
+    """Whether tokens[i:j] straddle sentence punctuation (a name never spans '.', ';', '?', '!')."""
+    if j - i < 2:
+        return False
+    gap = text[tokens[i].end:tokens[j - 1].start]
+    return any(ch in gap for ch in ".;?!()")
+
+
+def _mostly_upper(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 12 and sum(c.isupper() for c in letters) / len(letters) > 0.7
+
+
+# ----------------------------------------------------------------------------------------------------
+# dense index building and caching
+# ----------------------------------------------------------------------------------------------------
+def _dense_texts(table: NameTable, entities: Iterable[Entity]):
+    texts, ents, keys, kinds = [], [], [], []
+    for e in entities:
+        idx = table.index_of.get(e.id)
+        if idx is None:
+            continue
+        names = [(e.name, "name")]
+        if e.type not in DENSE_NAME_ONLY_TYPES:
+            names += [(s.text, s.kind) for s in e.synonyms]
+        seen = set()
+        for name, kind in names:
+            _, skey = keys_of(name)
+            if not skey or skey in seen or len(skey.split()) > DENSE_MAX_WORDS:
+                continue
+            seen.add(skey)
+            texts.append(name.lower().strip())
+            ents.append(idx)
+            keys.append(skey)
+            kinds.append(kind)
+    return texts, ents, keys, kinds
+
+
+def _build_dense(table: NameTable, entities: Iterable[Entity], embedder: Embedder, progress: bool):
+    texts, ents, keys, kinds = _dense_texts(table, entities)
+    log.info("embedding %d names for dense linking", len(texts))
+    if texts:
+        vecs = embedder.encode_cached(texts, progress=progress)
+        dim = vecs.shape[1]
+    else:
+        vecs, dim = None, embedder.dim
+    index = VectorIndex(dim)
+    if texts:
+        index.build(vecs, np.arange(len(texts), dtype=np.int64))
+    return index, {"entity": ents, "key": keys, "kind": kinds}
+
+
+def _vocab_digest() -> str:
+    from retrieval.dictionary import LAY_VOCABULARY
+    try:
+        return hashlib.sha1(LAY_VOCABULARY.read_bytes()).hexdigest()[:10]
+    except OSError:
+        return "none"
+
+
+def _save_cached(folder: Path, table: NameTable, index: VectorIndex | None, rows, meta: dict) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".table.{os.getpid()}.pkl"
+        with open(tmp, "wb") as fh:
+            pickle.dump({"table": table, "rows": rows}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        if index is not None:
+            index.save(folder / "dense")
+        os.replace(tmp, folder / "table.pkl")
+        (folder / "meta.json").write_text(json.dumps(meta))
+    except OSError as exc:  # a read-only cache folder must not break linking
+        log.warning("could not write the linker cache in %s: %s", folder, exc)
+
+
+def _load_cached(folder: Path, embedder, device: str):
+    if folder is None or not (folder / "table.pkl").exists():
+        return None
+    try:
+        with open(folder / "table.pkl", "rb") as fh:
+            data = pickle.load(fh)
+        index = None
+        if embedder is not None:
+            if not (folder / "dense" / "index.faiss").exists():
+                return None
+            index = VectorIndex.load(folder / "dense", device="cpu" if device == "auto" else device)
+        return data["table"], index, data["rows"]
+    except Exception as exc:  # a torn or stale cache is rebuilt
+        log.warning("ignoring the linker cache in %s: %s", folder, exc)
+        return None

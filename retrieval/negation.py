@@ -1,0 +1,132 @@
+"""NegEx-style negation and uncertainty of mentions.
+
+A trigger ("no", "denies", "never had", "negative for" ...; "maybe", "possible", "not sure if" ...)
+before a mention, within a short window and the same clause, marks it. A clause ends at . ; ! ? and at
+contrast words ("but", "however"); a trigger's scope also stops at a word that starts a new statement
+("no fever, I have a cough": the cough is not negated) while it runs on through lists ("no fever, cough
+or chills": all three are).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?|[.;!?:]")
+
+# Multi-word triggers are matched on the lower-cased word sequence; longest first.
+NEGATION_BEFORE = [
+    "no", "not", "denies", "denied", "deny", "denying", "without", "never", "never had", "negative for",
+    "free of", "absence of", "absent", "no sign of", "no signs of", "no evidence of", "no history of",
+    "don't have", "dont have", "do not have", "doesn't have", "does not have", "didn't have", "did not have",
+    "haven't had", "have not had", "hasn't had", "has not had", "isn't", "aren't", "wasn't", "nor",
+    "neither", "ruled out", "rules out", "lack of", "lacks", "none",
+]
+NEGATION_AFTER = ["absent", "denied", "ruled out", "negative", "not present", "gone", "resolved"]
+UNCERTAIN_BEFORE = [
+    "maybe", "possible", "possibly", "probable", "probably", "perhaps", "might", "may", "might have",
+    "may have", "could be", "could have", "suspected", "suspect", "suspicion of", "not sure if",
+    "not sure whether", "not sure", "unsure if", "unsure whether", "unsure", "i think", "i wonder if",
+    "wonder if", "questionable", "rule out", "r/o", "concern for", "worried about", "afraid i have",
+    "seems like", "kind of", "sort of", "likely",
+]
+UNCERTAIN_AFTER = ["?", "maybe", "possibly", "probably", "perhaps"]
+# "no longer", "not only", "no increase in" do not negate the next finding.
+PSEUDO_TRIGGERS = ["not only", "no longer", "not just", "no increase", "not necessarily", "no change",
+                   "not cause", "not caused", "no doubt", "not sure"]
+CLAUSE_BREAKERS = {".", ";", "!", "?", ":", "but", "however", "although", "though", "except", "yet",
+                   "whereas", "while", "apart", "aside"}
+# A word that starts a new statement ends a trigger's scope.
+SCOPE_BREAKERS = {"i", "my", "he", "she", "we", "they", "it", "have", "has", "had", "am", "is", "are",
+                  "was", "feel", "feels", "felt", "get", "got", "which", "who", "that", "also", "now",
+                  "still", "then", "because", "since", "so"}
+# Uncertainty spans statements ("I think I might have a fever"); only a new subject's claim ends it.
+_UNCERTAIN_BREAKERS = {"which", "who", "because", "since", "so", "also"}
+WINDOW = 6  # words between a trigger and the mention
+
+
+@dataclass(frozen=True)
+class Assertion:
+    negated: bool
+    uncertain: bool
+
+
+def _words(text: str) -> list[tuple[str, int, int]]:
+    folded = text.lower().replace("\u2019", "'")
+    return [(m.group(), m.start(), m.end()) for m in _WORD_RE.finditer(folded)]
+
+
+def _ends_with(seq: list[str], phrase: list[str]) -> bool:
+    return len(seq) >= len(phrase) and seq[len(seq) - len(phrase):] == phrase
+
+
+def _starts_with(seq: list[str], phrase: list[str]) -> bool:
+    return seq[:len(phrase)] == phrase
+
+
+def _find_before(before: list[str], triggers: list[str], breakers: set[str] = frozenset()) -> bool:
+    """True when a trigger occurs in `before` (the words preceding the mention) with no scope breaker
+    between the trigger and the mention."""
+    split = sorted((t.split() for t in triggers), key=len, reverse=True)
+    for i in range(len(before), 0, -1):
+        head = before[:i]
+        for trig in split:
+            if not _ends_with(head, trig):
+                continue
+            if _in_pseudo(before, i - len(trig), len(trig)):
+                return False
+            return not any(w in breakers for w in before[i:])
+        if before[i - 1] in breakers:
+            return False
+    return False
+
+
+def _in_pseudo(words: list[str], pos: int, length: int) -> bool:
+    """Whether words[pos:pos+length] is part of a pseudo-trigger ("not only", "no longer")."""
+    for pseudo in PSEUDO_TRIGGERS:
+        p = pseudo.split()
+        for j in range(len(p)):
+            lo = pos - j
+            if lo >= 0 and words[lo:lo + len(p)] == p and lo + len(p) >= pos + length:
+                return True
+    return False
+
+
+def assertion(text: str, start: int, end: int, preceding_words: list[str] | None = None) -> Assertion:
+    """Negation and uncertainty of the mention text[start:end]."""
+    words = _words(text)
+    before: list[str] = []
+    for w, s, e in words:
+        if e <= start:
+            before.append(w)
+    after = [w for w, s, e in words if s >= end]
+    # clause start: last breaker before the mention
+    cut = 0
+    for i, w in enumerate(before):
+        if w in CLAUSE_BREAKERS:
+            cut = i + 1
+    before = before[cut:]
+    scope = before[-(WINDOW + 3):]
+    after_clause: list[str] = []
+    for w in after:
+        if w in CLAUSE_BREAKERS - {"?"}:
+            break
+        after_clause.append(w)
+        if w == "?":
+            break
+    after_clause = after_clause[:3]
+    uncertain = _find_before(scope, UNCERTAIN_BEFORE, _UNCERTAIN_BREAKERS) or any(
+        _starts_with(after_clause[i:], t.split()) for t in UNCERTAIN_AFTER for i in range(len(after_clause)))
+    negated = False
+    if not _has_uncertain_not(scope[-WINDOW:]):
+        negated = _find_before(scope, NEGATION_BEFORE, SCOPE_BREAKERS) or any(
+            _starts_with(after_clause[i:], t.split()) for t in NEGATION_AFTER for i in range(min(2, len(after_clause))))
+    # a question ("do I have diabetes?") is not a statement of uncertainty about a finding
+    if uncertain and after_clause and after_clause[-1] == "?" and not _find_before(
+            scope, UNCERTAIN_BEFORE, _UNCERTAIN_BREAKERS):
+        uncertain = False
+    return Assertion(negated=negated, uncertain=uncertain)
+
+
+def _has_uncertain_not(scope: list[str]) -> bool:
+    joined = " ".join(scope)
+    return "not sure" in joined or "unsure" in joined

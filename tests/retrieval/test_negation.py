@@ -1,0 +1,51 @@
+import pytest
+
+from retrieval.negation import assertion
+
+
+def _a(text, mention):
+    s = text.index(mention)
+    return assertion(text, s, s + len(mention))
+
+
+@pytest.mark.parametrize("text,mention", [
+    ("I have no fever", "fever"),
+    ("Patient denies chest pain", "chest pain"),
+    ("no fever, cough or chills", "chills"),
+    ("I never had asthma", "asthma"),
+    ("negative for influenza", "influenza"),
+    ("I do not have a headache", "headache"),
+    ("I don't have any cough", "cough"),
+    ("I have a fever but no cough", "cough"),
+    ("the rash is absent", "rash"),
+    ("without nausea", "nausea"),
+])
+def test_negated(text, mention):
+    assert _a(text, mention).negated
+
+
+@pytest.mark.parametrize("text,mention", [
+    ("I have no fever, I have a cough", "cough"),
+    ("I have a fever but no cough", "fever"),
+    ("my heart is racing", "heart is racing"),
+    ("the pain is no longer there", "pain"),
+    ("No. I have a headache", "headache"),
+    ("what drugs treat diabetes?", "diabetes"),
+])
+def test_not_negated(text, mention):
+    assert not _a(text, mention).negated
+
+
+@pytest.mark.parametrize("text,mention", [
+    ("maybe a rash", "rash"),
+    ("possible pneumonia", "pneumonia"),
+    ("I'm not sure if I have a fever", "fever"),
+    ("I think I might have the flu", "flu"),
+])
+def test_uncertain_not_negated(text, mention):
+    a = _a(text, mention)
+    assert a.uncertain and not a.negated
+
+
+def test_a_plain_question_is_not_uncertain():
+    assert not _a("do I have diabetes?", "diabetes").uncertain
