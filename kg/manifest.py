@@ -134,7 +134,7 @@ def derive_genes_to_disease(genes_to_phenotype: Path, hpoa: Path, out: Path) -> 
             if line.startswith("#") or line.startswith("database_id"):
                 continue
             parts = line.rstrip("\n").split("\t")
-            names.setdefault(parts[0], parts[1])
+            names[parts[0]] = parts[1]
     pairs: dict[tuple[str, str], str] = {}
     with open(genes_to_phenotype, encoding="utf-8") as fh:
         header = fh.readline().rstrip("\n").split("\t")

@@ -94,7 +94,7 @@ def import_sources(importers: list[Importer], sources_dir: Path | None, progress
             files = imp.locate(sources_dir)
         except SourceMissing as exc:
             reports.append(SourceReport(imp.name, "skipped", str(exc)))
-            log(f"skipping {imp.name}: {exc}")
+            log(f"skipping {exc}")
             continue
         info = imp.info(files)
         rep = SourceReport(imp.name, "built", version=info.version, license=info.license)
