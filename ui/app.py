@@ -21,6 +21,7 @@ PAGES = [
     st.Page("pages/ask.py", title="Ask", icon=":material/forum:", default=True),
     st.Page("pages/explore.py", title="Explore", icon=":material/travel_explore:"),
     st.Page("pages/triage.py", title="Triage", icon=":material/stethoscope:"),
+    st.Page("pages/curate.py", title="Curate", icon=":material/edit_note:"),
     st.Page("pages/about.py", title="About", icon=":material/info:"),
 ]
 
