@@ -125,13 +125,14 @@ def _xrefs(e: Entity) -> list[str]:
     return sorted({x for x in e.xrefs if x and x != e.id})
 
 
-def _entity_row(e: Entity) -> dict[str, Any]:
+# The property rows the store writes; `kgqa export neo4j` writes the same rows as CSV.
+def entity_row(e: Entity) -> dict[str, Any]:
     return {"id": e.id, "key": curie_key(e.id), "type": e.type, "name": e.name,
             "description": e.description or "", "sources": list(e.sources), "xrefs": _xrefs(e),
             "syn": json.dumps([[s.text, s.kind, s.source] for s in e.synonyms], ensure_ascii=False)}
 
 
-def _term_rows(e: Entity) -> list[dict[str, Any]]:
+def term_rows(e: Entity) -> list[dict[str, Any]]:
     """One row per distinct word stem of each distinct name (the preferred name wins ties)."""
     names: dict[tuple[str, tuple[str, ...]], int] = {}
     for pref, name in [(0, e.name)] + [(1, s.text) for s in e.synonyms]:
@@ -145,6 +146,16 @@ def _term_rows(e: Entity) -> list[dict[str, Any]]:
             rows.append({"w": w, "e": e.id, "norm": norm, "words": list(words), "pref": pref,
                          "type": e.type, "nlen": len(e.name)})
     return rows
+
+
+def xref_rows(e: Entity) -> list[dict[str, Any]]:
+    return [{"curie": x, "key": curie_key(x), "e": e.id} for x in _xrefs(e)]
+
+
+def fact_properties(f: Fact) -> dict[str, Any]:
+    """Relationship properties of a new fact (its provenance one record per source and curator)."""
+    prov = _merge_provenance([], f.provenance)
+    return {"id": f.id, "prov": _prov_json(prov), "n": len(prov), "sources": sorted({p.source for p in prov})}
 
 
 def _entity_from(props: dict[str, Any]) -> Entity:
@@ -498,14 +509,14 @@ class Neo4jStore(GraphStore):
     def _write_entities(tx, chunk: list[Entity]) -> None:
         """Insert or update entities; their names, synonyms and xrefs are replaced."""
         ids = [e.id for e in chunk]
-        terms = [t for e in chunk for t in _term_rows(e)]
-        xrefs = [{"curie": x, "key": curie_key(x), "e": e.id} for e in chunk for x in _xrefs(e)]
+        terms = [t for e in chunk for t in term_rows(e)]
+        xrefs = [x for e in chunk for x in xref_rows(e)]
         tx.run("MATCH (t:Term) WHERE t.e IN $ids DELETE t", ids=ids).consume()
         tx.run("MATCH (x:Xref) WHERE x.e IN $ids DELETE x", ids=ids).consume()
         tx.run("UNWIND $rows AS row MERGE (e:Entity {id: row.id}) "
                "SET e.key = row.key, e.type = row.type, e.name = row.name, e.description = row.description, "
                "e.sources = row.sources, e.xrefs = row.xrefs, e.syn = row.syn",
-               rows=[_entity_row(e) for e in chunk]).consume()
+               rows=[entity_row(e) for e in chunk]).consume()
         for part in _batches(terms, WRITE_BATCH * 4):
             tx.run("UNWIND $rows AS row CREATE (t:Term) SET t.w = row.w, t.e = row.e, t.norm = row.norm, "
                    "t.words = row.words, t.pref = row.pref, t.type = row.type, t.nlen = row.nlen",
@@ -562,8 +573,7 @@ class Neo4jStore(GraphStore):
                 updates.append({"id": f.id, "prov": _prov_json(prov), "n": len(prov),
                                 "sources": sorted({p.source for p in prov})})
             else:
-                creates.append({"id": f.id, "s": f.subject, "o": f.object, "prov": _prov_json(f.provenance),
-                                "n": len(f.provenance), "sources": f.sources})
+                creates.append({"s": f.subject, "o": f.object, **fact_properties(f)})
         for predicate, (updates, creates) in by_predicate.items():
             if updates:
                 tx.run(f"UNWIND $rows AS row MATCH ()-[r:`{predicate}`]->() WHERE r.id = row.id "
