@@ -23,7 +23,7 @@ import threading
 import time
 from collections import defaultdict
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -131,6 +131,7 @@ class BulkLoadReport:
     provenance: int            # provenance records in the store after the load
     skipped_facts: int         # facts dropped because an endpoint is not an entity (skip_dangling=True)
     seconds: float
+    phases: dict[str, float] = field(default_factory=dict)   # seconds per phase (entities, facts, indexes)
 
 
 def _json_list(ids: Iterable[str]) -> str:
@@ -367,7 +368,7 @@ class SQLiteStore(GraphStore):
                 "FROM provenance WHERE fact_id IN (SELECT value FROM json_each(?)) ORDER BY rowid",
                 (_json_list(r[0] for r in rows),)):
             prov[fid].append(Provenance(source=source, version=version, license=license_,
-                                        evidence=json.loads(evidence), curator=curator or None,
+                                        evidence=json.loads(evidence) if evidence != "{}" else {}, curator=curator or None,
                                         created_at=created_at, change_id=change_id))
         return [Fact(subject=r[1], predicate=r[2], object=r[3], id=r[0], provenance=prov.get(r[0], []))
                 for r in rows]
@@ -662,11 +663,15 @@ class SQLiteStore(GraphStore):
                 conn.execute(f"DROP INDEX IF EXISTS {name}")
             conn.execute("DROP TABLE IF EXISTS names_fts")
             known = {r[0] for r in conn.execute("SELECT id FROM entities")}
+            phases: dict[str, float] = {}
+            mark = time.perf_counter()
             with tqdm(desc="entities", unit=" entities", disable=not show, file=sys.stderr) as bar:
                 for chunk in _chunks(entities, _CHUNK):
                     self._write_entities(conn, chunk, fts=False)
                     known.update(e.id for e in chunk)
                     bar.update(len(chunk))
+            phases["entities"] = time.perf_counter() - mark
+            mark = time.perf_counter()
             fact_sql = "INSERT INTO facts(id, subject, predicate, object) VALUES (?, ?, ?, ?)"
             prov_sql = ("INSERT INTO provenance(fact_id, source, version, license, evidence, curator, "
                         "created_at, change_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
@@ -683,7 +688,10 @@ class SQLiteStore(GraphStore):
                     conn.executemany(fact_sql, [(f.id, f.subject, f.predicate, f.object) for f in good])
                     conn.executemany(prov_sql, _provenance_rows(good))
                     bar.update(len(chunk))
+            phases["facts"] = time.perf_counter() - mark
+            mark = time.perf_counter()
             self._build_indexes(conn, show)
+            phases["indexes"] = time.perf_counter() - mark
             self._bump_generation(conn)
             conn.execute("COMMIT")
         except BaseException:
@@ -702,7 +710,7 @@ class SQLiteStore(GraphStore):
                               "(SELECT count(*) FROM provenance)").fetchone()
         self.stats()     # computed now, so the first `kgqa stats` is instant
         return BulkLoadReport(entities=counts[0], facts=counts[1], provenance=counts[2], skipped_facts=skipped,
-                              seconds=time.perf_counter() - start)
+                              seconds=time.perf_counter() - start, phases=phases)
 
     def _build_indexes(self, conn: sqlite3.Connection, show: bool) -> None:
         steps = [*_BULK_INDEXES, "names"]
@@ -770,12 +778,16 @@ class SQLiteStore(GraphStore):
                 return GraphStats(**data["stats"])
         stats = self._compute_stats(conn)
         if not self.readonly:
+            # caching is an optimisation only: never wait long for another thread's write lock
+            conn.execute("PRAGMA busy_timeout = 50")
             try:
                 conn.execute("INSERT INTO meta(key, value) VALUES ('stats_cache', ?) "
                              "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                              (dumps({"generation": generation, "stats": stats.to_json()}),))
             except sqlite3.OperationalError:
-                pass        # busy: caching is an optimisation only
+                pass
+            finally:
+                conn.execute("PRAGMA busy_timeout = 30000")
         return stats
 
     def _compute_stats(self, conn: sqlite3.Connection) -> GraphStats:
