@@ -51,13 +51,15 @@ class BuildReport:
     merge_seconds: float = 0.0
     load_seconds: float = 0.0
     db_bytes: int | None = None
+    finalize: object = None          # what the finalize hook returned (e.g. the curation replay report)
 
     def to_json(self) -> dict:
         return {"store_url": self.store_url, "entities": self.entities, "facts": self.facts,
                 "provenance": self.provenance, "build_id": self.build_id, "seconds": round(self.seconds, 2),
                 "merge_seconds": round(self.merge_seconds, 2), "load_seconds": round(self.load_seconds, 2),
                 "db_bytes": self.db_bytes, "merge": self.merge.to_json(),
-                "sources": [s.__dict__ for s in self.sources]}
+                "sources": [s.__dict__ for s in self.sources],
+                "curation": self.finalize.to_json() if hasattr(self.finalize, "to_json") else None}
 
 
 def _sqlite_path(url: str) -> Path | None:
@@ -143,9 +145,12 @@ def _remove_stale_temp_files(target: Path) -> None:
 
 
 def build_graph(store_url: str, sources_dir: Path | None = None, only: list[str] | None = None,
-                progress: bool = True, log=None, store_options: dict | None = None) -> BuildReport:
+                progress: bool = True, log=None, store_options: dict | None = None,
+                finalize=None) -> BuildReport:
     """Import, merge and write the graph at `store_url`; returns what was done.
-    `store_options` (user, password, database) reach open_store for a server store (bolt://, neo4j://)."""
+    `store_options` (user, password, database) reach open_store for a server store (bolt://, neo4j://).
+    `finalize(store)` runs on the new graph before it replaces the old one (the build command uses it to
+    re-apply curated changes); what it returns is kept as `report.finalize`."""
     log = log or (lambda msg: print(msg, file=sys.stderr))
     started = time.perf_counter()
     sources_dir = Path(sources_dir).expanduser() if sources_dir else None
@@ -170,7 +175,7 @@ def build_graph(store_url: str, sources_dir: Path | None = None, only: list[str]
     meta = {"build_id": report.build_id, "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "sources": dumps([s.name for s in infos]), "merge_report": dumps(report.merge.to_json())}
     if path is not None:
-        _write_sqlite(path, entity_list, fact_list, infos, meta, progress, report)
+        _write_sqlite(path, entity_list, fact_list, infos, meta, progress, report, finalize)
     else:
         store = open_store(store_url, create=True, **(store_options or {}))
         try:
@@ -184,6 +189,8 @@ def build_graph(store_url: str, sources_dir: Path | None = None, only: list[str]
             store.set_sources(infos)
             for k, v in meta.items():
                 store.set_meta(k, v)
+            if finalize is not None:
+                report.finalize = finalize(store)
         finally:
             store.close()
     report.entities, report.facts = len(entity_list), len(fact_list)
@@ -193,7 +200,7 @@ def build_graph(store_url: str, sources_dir: Path | None = None, only: list[str]
 
 
 def _write_sqlite(target: Path, entities: list[Entity], facts: list[Fact], infos: list[SourceInfo],
-                  meta: dict[str, str], progress: bool, report: BuildReport) -> None:
+                  meta: dict[str, str], progress: bool, report: BuildReport, finalize=None) -> None:
     from kg.store.sqlite import SQLiteStore
 
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -210,6 +217,8 @@ def _write_sqlite(target: Path, entities: list[Entity], facts: list[Fact], infos
             store.set_sources(infos)
             for k, v in meta.items():
                 store.set_meta(k, v)
+            if finalize is not None:
+                report.finalize = finalize(store)
             store.stats()            # cache the counts for the first `kgqa stats`
         finally:
             store.close()

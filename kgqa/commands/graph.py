@@ -41,6 +41,24 @@ def _sources_dir(args, settings) -> Path | None:
 
 
 # ---- build ----------------------------------------------------------------------------------------
+def _reapply_curation(settings):
+    """A finalize hook for the build: re-apply curated changes still in effect onto the new graph."""
+    from kgqa.context import KGContext
+    log_path = KGContext(settings).curation_log_path
+    if not log_path.is_file():
+        return None
+
+    def reapply(store):
+        from kg.curation import CurationService
+        from kg.curation.log import CurationLog
+        log = CurationLog(log_path)
+        try:
+            return CurationService(store, log).reapply(store)
+        finally:
+            log.close()
+    return reapply
+
+
 def cmd_build(args) -> int:
     from kgqa.build import BuildError, build_graph
     settings = _settings(args)
@@ -51,7 +69,8 @@ def cmd_build(args) -> int:
     try:
         report = build_graph(settings.store_url, sources, args.only, progress=not args.no_progress,
                              store_options={"user": settings.neo4j_user, "password": settings.neo4j_password,
-                                            "database": settings.neo4j_database or None})
+                                            "database": settings.neo4j_database or None},
+                             finalize=_reapply_curation(settings))
     except BuildError as exc:
         raise _user_error(str(exc)) from None
     except (ValueError, FileNotFoundError) as exc:      # ImportFormatError names the file and line
@@ -69,6 +88,11 @@ def cmd_build(args) -> int:
     m = report.merge
     print(f"merged {m.entities_in:,} entity records into {m.entities_out:,} entities "
           f"({m.cliques_merged:,} cliques); {m.facts_out:,} facts")
+    if report.finalize is not None:
+        r = report.finalize
+        print(f"curation: re-applied {len(r.applied)} changes, {len(r.conflicts)} conflicts")
+        for conflict in r.conflicts:
+            print(f"  conflict: {conflict}")
     print(f"built {report.entities:,} entities, {report.facts:,} facts at {report.store_url} "
           f"in {report.seconds:.1f} s (build id {report.build_id})")
     return 0
