@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any, Iterable, Iterator, Sequence
 
-from kg.model import Entity, Fact, Provenance, SourceInfo, Synonym, dumps
+from kg.model import PREDICATES, Entity, Fact, Provenance, SourceInfo, Synonym, dumps
 from kg.store.base import GraphStats, GraphStore, Path, StoreError
 
 SCHEMA_VERSION = "1"
@@ -385,34 +385,44 @@ class SQLiteStore(GraphStore):
         return {f.id: f for f in self._attach_provenance(conn, rows)}
 
     def _facts_sql(self, entity_id: str, predicates: Sequence[str] | None, direction: str,
-                   other_types: Sequence[str] | None) -> tuple[str, list]:
-        """A SELECT of (id, subject, predicate, object) for the facts touching entity_id."""
+                   other_types: Sequence[str] | None, ordered: bool = False) -> tuple[str, list]:
+        """A SELECT of (id, subject, predicate, object) for the facts touching entity_id.
+
+        ordered=True writes one arm per direction and predicate (every predicate of the vocabulary when
+        none is given): each arm reads an index range already in fact-id order, so SQLite merges them
+        and a LIMIT stops early, instead of sorting all the facts of a hub.
+        """
         if direction not in ("out", "in", "both"):
             raise ValueError(f"direction must be 'out', 'in' or 'both', not {direction!r}")
+        if ordered:
+            groups: list[list[str] | None] = [[p] for p in dict.fromkeys(predicates or PREDICATES)]
+        else:
+            groups = [list(predicates) if predicates else None]
         arms, params = [], []
         for side, this, other in (("out", "subject", "object"), ("in", "object", "subject")):
             if direction not in (side, "both"):
                 continue
-            where = [f"f.{this} = ?"]
-            arm_params: list = [entity_id]
-            if predicates:
-                where.append(f"f.predicate IN ({_placeholders(len(predicates))})")
-                arm_params += list(predicates)
-            join = ""
-            if other_types:
-                join = f" JOIN entities e ON e.id = f.{other}"
-                where.append(f"e.type IN ({_placeholders(len(other_types))})")
-                arm_params += list(other_types)
-            arms.append(f"SELECT f.id, f.subject, f.predicate, f.object FROM facts f{join} "
-                        f"WHERE {' AND '.join(where)}")
-            params += arm_params
-        # UNION (not UNION ALL): a self-loop fact matches both arms but is one fact
+            for preds in groups:
+                where = [f"f.{this} = ?"]
+                arm_params: list = [entity_id]
+                if preds:
+                    where.append(f"f.predicate IN ({_placeholders(len(preds))})")
+                    arm_params += preds
+                join = ""
+                if other_types:
+                    join = f" JOIN entities e ON e.id = f.{other}"
+                    where.append(f"e.type IN ({_placeholders(len(other_types))})")
+                    arm_params += list(other_types)
+                arms.append(f"SELECT f.id, f.subject, f.predicate, f.object FROM facts f{join} "
+                            f"WHERE {' AND '.join(where)}")
+                params += arm_params
+        # UNION (not UNION ALL): a self-loop fact matches both directions but is one fact
         return " UNION ".join(arms), params
 
     def facts(self, entity_id: str, predicates: Sequence[str] | None = None, direction: str = "both",
               other_types: Sequence[str] | None = None, limit: int | None = 100,
               offset: int = 0) -> list[Fact]:
-        sql, params = self._facts_sql(entity_id, predicates, direction, other_types)
+        sql, params = self._facts_sql(entity_id, predicates, direction, other_types, ordered=True)
         lim = -1 if limit is None else max(int(limit), 0)
         if lim == 0:
             return []
@@ -713,8 +723,9 @@ class SQLiteStore(GraphStore):
                               seconds=time.perf_counter() - start, phases=phases)
 
     def _build_indexes(self, conn: sqlite3.Connection, show: bool) -> None:
-        steps = [*_BULK_INDEXES, "names"]
-        for step in (steps if not show else __import__("tqdm").tqdm(steps, desc="indexes", file=sys.stderr)):
+        from tqdm import tqdm
+
+        for step in tqdm([*_BULK_INDEXES, "names"], desc="indexes", disable=not show, file=sys.stderr):
             if step in ("facts_id", "provenance_key"):
                 try:
                     conn.execute(_BULK_INDEXES[step])
