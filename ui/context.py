@@ -75,10 +75,27 @@ def use_context(ctx: KGContext) -> None:
     _PRESET[ctx.settings.store_url] = ctx
 
 
+def ensure_app_navigation() -> None:
+    """Make sure ui/app.py (its st.navigation, graph check and sidebar) runs the page.
+
+    Streamlit treats a `pages/` folder beside the main script as the old folder-based navigation until
+    the main script has called st.navigation once in the process; a first request that deep-links to a
+    page (/explore?id=...) would run the page file alone. Switching that mode off and rerunning sends
+    the run through ui/app.py, which then picks the same page from the URL."""
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # another Streamlit layout: nothing to correct
+        return
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def get_context() -> KGContext:
     """The process-wide context for the configured store (KGQA_STORE / KGQA_HOME / kgqa.toml).
 
     Raises GraphMissing with a message for the user when there is no usable graph."""
+    ensure_app_navigation()
     settings = load_settings()
     key = store_key(settings)
     preset = _PRESET.get(settings.store_url)

@@ -17,6 +17,7 @@ from ui.components.graph import graph_of_facts, show_graph
 from ui.context import get_context, warm
 
 PAGE_SIZE = 20
+MIN_MEANING_SCORE = 0.25   # link_phrase's calibrated score: below this a match by meaning is noise
 TRAIL = "explore_trail"
 
 
@@ -43,7 +44,7 @@ def find_entities(ctx, text: str, limit: int = 15) -> list[tuple[Entity, str]]:
         if entity:
             found.append((entity, "identifier"))
     found += [(e, "name or synonym") for e in ctx.store.search(text, limit=limit)]
-    if len(found) < 3:
+    if not found:  # the linker loads an embedding model: only when names and synonyms find nothing
         found += [(e, "meaning") for e in linked_entities(ctx, text)]
     seen: set[str] = set()
     return [(e, how) for e, how in found if not (e.id in seen or seen.add(e.id))][:limit]
@@ -64,7 +65,9 @@ def linked_entities(ctx, text: str) -> list[Entity]:
     for item in method(text) or []:
         entity = getattr(item, "entity", None)
         if entity is None and isinstance(item, tuple):
-            entity = item[0]
+            entity, score = item[0], float(item[1])
+            if score < MIN_MEANING_SCORE:
+                continue
         if entity is None and isinstance(item, Entity):
             entity = item
         if isinstance(entity, Entity):
@@ -205,9 +208,9 @@ def entity_picker(ctx, label: str, key: str, default: Entity | None) -> Entity |
     text = st.text_input(label, key=f"{key}-text", value=default.name if default else "")
     if not text:
         return None
+    if default and default.name == text:
+        return default
     matches = [e for e, _ in find_entities(ctx, text, limit=10)]
-    if default and default.name == text and all(m.id != default.id for m in matches):
-        matches.insert(0, default)
     if not matches:
         st.caption(f"Nothing matches “{text}”.")
         return None
