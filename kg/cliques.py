@@ -37,7 +37,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from kg.model import Entity, Fact, Provenance, Synonym, dumps
+from kg.model import Entity, Fact, Provenance, Synonym, dumps, predicate_allowed
 
 LINK_NAMESPACES = {"UMLS", "OMIM", "ORPHA", "DECIPHER", "DOID", "HP", "MONDO", "MESH", "SYMP", "DRUGBANK",
                    "NCBIGene", "DDXPLUS"}
@@ -71,6 +71,9 @@ class MergeReport:
     dangling_dropped: dict[str, int] = field(default_factory=dict)   # source -> facts with a missing endpoint
     refused_same_namespace: int = 0
     refused_type: int = 0
+    # facts whose endpoint types break kg.model.PREDICATE_RULES after merging, e.g. "Disease has_phenotype
+    # Disease" when an HPO phenotype merged into a DO disease (rule 7); kept, and counted here
+    rule_exceptions: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return dict(self.__dict__)
@@ -282,6 +285,7 @@ def rewrite_facts(facts: Iterable[Fact], mapping: dict[str, str], report: MergeR
     """Facts with preferred-id endpoints, duplicates merged (rule 9)."""
     report = report if report is not None else MergeReport()
     out: dict[str, Fact] = {}
+    owned: set[str] = set()                 # ids whose stored Fact is our own copy
     for f in facts:
         report.facts_in += 1
         s, o = mapping.get(f.subject), mapping.get(f.object)
@@ -298,8 +302,12 @@ def rewrite_facts(facts: Iterable[Fact], mapping: dict[str, str], report: MergeR
             nf = Fact(s, f.predicate, o, list(f.provenance))
         prev = out.get(nf.id)
         if prev is None:
-            out[nf.id] = Fact(nf.subject, nf.predicate, nf.object, merge_provenance(nf.provenance), nf.id)
+            out[nf.id] = nf if len(nf.provenance) == 1 else Fact(nf.subject, nf.predicate, nf.object,
+                                                                 merge_provenance(nf.provenance), nf.id)
         else:
+            if nf.id not in owned:          # first duplicate: copy, never mutate the caller's record
+                owned.add(nf.id)
+                prev = out[nf.id] = Fact(prev.subject, prev.predicate, prev.object, list(prev.provenance), prev.id)
             prev.provenance = merge_provenance(prev.provenance + nf.provenance)
     report.facts_out = len(out)
     return out
@@ -312,4 +320,11 @@ def merge_graph(entities: dict[str, Entity], facts: Iterable[Fact]) -> tuple[dic
     mapping = find_cliques(entities, report)
     merged = merge_entities(entities, mapping)
     report.entities_out = len(merged)
-    return merged, rewrite_facts(facts, mapping, report), report
+    out = rewrite_facts(facts, mapping, report)
+    exceptions: dict[str, int] = defaultdict(int)
+    for f in out.values():
+        s, o = merged[f.subject].type, merged[f.object].type
+        if not predicate_allowed(s, f.predicate, o):
+            exceptions[f"{s} {f.predicate} {o}"] += 1
+    report.rule_exceptions = dict(sorted(exceptions.items()))
+    return merged, out, report

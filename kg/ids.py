@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 __all__ = ["CurieError", "normalize_curie", "try_normalize_curie", "prefix_of", "PREFIX_ALIASES"]
 
@@ -62,6 +63,7 @@ def _canonical_prefix(raw_prefix: str) -> str:
     return p  # an unknown but well-formed prefix is kept as given (e.g. a user's own namespace)
 
 
+@lru_cache(maxsize=1 << 18)        # importers normalise the same ids over and over
 def normalize_curie(raw: str, default_prefix: str | None = None) -> str:
     """The graph's spelling of an identifier.
 

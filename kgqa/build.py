@@ -118,12 +118,17 @@ def import_sources(importers: list[Importer], sources_dir: Path | None, progress
 
 
 def content_hash(entities: list[Entity], facts: list[Fact]) -> str:
-    """A hash of the merged graph's content: identical inputs give the same build id."""
+    """A hash of the merged graph's content (entities and facts in id order, with synonyms, xrefs and
+    provenance): identical inputs give the same build id, so caches keyed by it survive rebuilds."""
     h = hashlib.sha256()
     for e in entities:
-        h.update(dumps(e.to_full_json()).encode())
+        syns = "|".join(f"{s.text}/{s.kind}/{s.source}" for s in e.synonyms)
+        h.update(f"{e.id}\x1f{e.type}\x1f{e.name}\x1f{e.description}\x1f{syns}\x1f{'|'.join(e.xrefs)}"
+                 f"\x1f{'|'.join(e.sources)}\n".encode())
     for f in facts:
-        h.update(dumps(f.to_json()).encode())
+        provs = "\x1e".join(f"{p.source}\x1f{p.version}\x1f{p.license}\x1f{p.evidence!r}\x1f{p.curator}"
+                             for p in f.provenance)
+        h.update(f"{f.id}\x1f{f.subject}\x1f{f.predicate}\x1f{f.object}\x1f{provs}\n".encode())
     return h.hexdigest()[:16]
 
 
