@@ -40,7 +40,10 @@ def _apikey(key_file: Path, *args: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def server(hpo_graph, tmp_path_factory):
+def server(hpo_graph, hpo_context, tmp_path_factory):
+    # Build the linker once in-process (other suites share it): that writes the embedding cache in
+    # TEST_HOME, so the server process loads its indexes from disk instead of embedding every name again.
+    hpo_context.linker
     tmp = tmp_path_factory.mktemp("api-server")
     key_file = tmp / "api_keys.json"
     file_key = _apikey(key_file, "create", "--role", "reader", "--name", "file-reader")
@@ -50,7 +53,7 @@ def server(hpo_graph, tmp_path_factory):
            "KGQA_API_KEY_FILE": str(key_file), "KGQA_API_RATE": "1000", "KGQA_API_BURST": "1000"}
     live = LiveServer(hpo_graph, TEST_HOME, tmp / "server.log", env)
     try:
-        live.wait_ready()
+        live.wait_ready(900)
         yield Server(live, {**KEYS, "file": file_key}, revoked)
     finally:
         live.stop()

@@ -52,11 +52,13 @@ class LiveServer:
             except httpx.TransportError:
                 pass
             time.sleep(0.25)
+        tail = self.log_tail()
         self.stop()
-        raise RuntimeError(f"the server was not ready after {timeout_s:.0f} s:\n{self.log_tail()}")
+        raise RuntimeError(f"the server was not ready after {timeout_s:.0f} s:\n{tail}")
 
     def log_text(self) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text(errors="replace")
 
     def log_tail(self, lines: int = 40) -> str:
