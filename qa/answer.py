@@ -114,7 +114,10 @@ class Answerer:
         answer = Answer(question, "", False, entities=entities, disclaimer=disclaimer,
                         verdict=composition.verdict)
         final_citer, sentences = citer, composition.sentences
-        if spec is not None and result.facts:
+        if spec is not None and composition.verdict == "no":
+            answer.llm_name = spec.name   # a "no" rests on an absence no fact can be cited for
+            answer.warnings.append("yes/no question answered 'no' from the graph; the LLM was not asked")
+        elif spec is not None and result.facts:
             answer.llm_name = spec.name
             llm_started = time.perf_counter()
             try:
@@ -125,6 +128,11 @@ class Answerer:
                 llm_sentences = []
             timings["llm"] = _ms(llm_started)
             kept = [s for s in llm_sentences if s.supported]
+            if composition.verdict == "yes" and not set(composition.cited) & {f for s in kept for f in s.citations}:
+                if kept:
+                    answer.warnings.append("the LLM's answer did not cite the fact that answers the yes/no "
+                                           "question; showing the extractive answer")
+                kept, llm_sentences = [], []
             if kept:
                 answer.mode = "llm"
                 final_citer, sentences = llm_citer, llm_sentences
@@ -151,12 +159,15 @@ class Answerer:
         citer = Citer()
         sentences: list[Sentence] = []
         link = self._sentence_linker()
+        anchors = {e.id for e in result.entities}
         for parsed in parse_cited_text(text):
             if parsed.text.strip().rstrip(".").lower().startswith(NO_ANSWER.lower()):
                 continue
             bad = [n for n in parsed.numbers if not 1 <= n <= len(prompt.numbered)]
             cited: list[Fact] = [prompt.numbered[n - 1] for n in parsed.numbers if 1 <= n <= len(prompt.numbered)]
             check = check_sentence(parsed.text, cited, names.by_id | _ends(cited, names), link)
+            if check.supported and anchors and not any({f.subject, f.object} & anchors for f in cited):
+                check.supported, check.reason = False, "cites only facts about other entities than the question's"
             if bad:
                 check.supported, check.reason = False, f"cites facts {bad} that the prompt does not list"
             body = parsed.text.rstrip(".!? ")

@@ -160,8 +160,11 @@ class ExtractiveComposer:
             if skip and f.id in skip:
                 continue
             anchor = next((a for a in anchors if a in (f.subject, f.object)), None)
-            if anchor is None:  # a fact not touching any linked entity: anchor on its subject
-                anchor = f.subject
+            if anchor is None:
+                # a fact of a narrower concept (retrieval falls back to subclasses: "diabetes" -> type 2
+                # diabetes): the anchor is the end that is not what the question asks for
+                answer_types = set(result.intent.answer_types)
+                anchor = f.object if names.type(f.subject) in answer_types else f.subject
             direction = "out" if f.subject == anchor else "in"
             other = f.object if direction == "out" else f.subject
             key = (anchor, f.predicate, direction)

@@ -16,6 +16,10 @@ SYSTEM = (
     "If the facts do not answer the question, reply exactly: The graph does not answer this."
 )
 NO_ANSWER = "The graph does not answer this"
+# One worked example (made-up facts, not from any evaluation set): small models copy its citation form.
+EXAMPLE_USER = ("Facts:\n[1] aspirin treats headache\n[2] ibuprofen treats headache\n[3] aspirin binds PTGS1\n\n"
+                "Question: what treats headache?")
+EXAMPLE_ANSWER = "Aspirin treats headache [1]. Ibuprofen treats headache [2]."
 
 
 @dataclass
@@ -27,10 +31,13 @@ class Prompt:
     def messages(self):
         from llama_index.core.llms import ChatMessage, MessageRole
         return [ChatMessage(role=MessageRole.SYSTEM, content=self.system),
+                ChatMessage(role=MessageRole.USER, content=EXAMPLE_USER),
+                ChatMessage(role=MessageRole.ASSISTANT, content=EXAMPLE_ANSWER),
                 ChatMessage(role=MessageRole.USER, content=self.user)]
 
     def text(self) -> str:
-        return self.system + "\n\n" + self.user
+        """Everything the model is sent (for counting tokens)."""
+        return "\n\n".join((self.system, EXAMPLE_USER, EXAMPLE_ANSWER, self.user))
 
 
 def fact_lines(facts: Sequence[Fact], names: EntityNames) -> list[str]:
