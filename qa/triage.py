@@ -18,7 +18,7 @@ from qa.triage_findings import (FINDING_TYPES, ExtractedFindings, PatientContext
 from qa.triage_knowledge import ConditionKnowledge
 from qa.triage_questions import NextQuestion, next_questions
 from qa.triage_scoring import Candidate, ConditionScorer, Observation
-from qa.triage_urgency import LEVELS, RedFlag, RedFlagRules, decide
+from qa.triage_urgency import LEVELS, RedFlag, RedFlagRules, care_level, decide
 
 DISCLAIMER = ("This is not a diagnosis. It is an automated pre-assessment from a knowledge graph, meant to "
               "support, never replace, a clinician. If you feel very unwell or think it is an emergency, "
@@ -46,6 +46,7 @@ class TriageCandidate:
     score: float                         # calibrated probability
     severity: int | None
     tier: str
+    care: str = "routine"                # the level of care this condition usually calls for
     supporting: list[dict[str, Any]] = field(default_factory=list)
     opposing: list[dict[str, Any]] = field(default_factory=list)
 
@@ -53,7 +54,7 @@ class TriageCandidate:
         return {"entity": self.entity.to_json(), "score": round(self.score, 4),
                 "evidence": self.supporting + self.opposing,
                 "supporting": self.supporting, "opposing": self.opposing,
-                "severity": self.severity, "tier": self.tier}
+                "severity": self.severity, "care": self.care, "tier": self.tier}
 
 
 @dataclass
@@ -129,7 +130,7 @@ class Triager:
         if age is not None and not (0 <= age < 130):
             raise TriageInputError(f"age must be between 0 and 129, not {age!r}")
         kb, scorer = self.knowledge, self.scorer
-        extracted = extract_findings(text, self.linker) if text.strip() else ExtractedFindings()
+        extracted = extract_findings(text, self.linker, kb.findings) if text.strip() else ExtractedFindings()
         findings = self._merge_answers(extracted.findings, answers or {})
         patient = extracted.patient
         if age is not None:
@@ -140,7 +141,7 @@ class Triager:
         observations = [Observation(f.entity.id, f.present,
                                     weight=min(1.0, f.score) * (0.5 if f.uncertain else 1.0),
                                     label=f.text or f.entity.name) for f in findings]
-        scored = scorer.score(observations, top_k=MAX_CANDIDATES * 2)
+        scored = scorer.score(observations, top_k=MAX_CANDIDATES * 2, age=patient.age)
         candidates = [c for c in scored if c.probability >= MIN_CANDIDATE_PROBABILITY][:MAX_CANDIDATES]
         present = [f for f in findings if f.present]
 
@@ -149,8 +150,8 @@ class Triager:
         red_flags: list[RedFlag] = self.rules.fire(concept_hits, patient.age)
         longest = max((f.duration_hours for f in present if f.duration_hours is not None),
                       default=patient.duration_hours)
-        decision = decide(red_flags, [(c.condition.entity.name, c.probability, c.condition.severity)
-                                      for c in candidates],
+        decision = decide(red_flags, [(c.condition.entity.name, c.probability,
+                                       care_level(c.condition.care, c.condition.severity)) for c in candidates],
                           [f.severity for f in present if f.severity], longest, patient.age,
                           has_findings=bool(present))
         asked = {f.entity.id for f in findings}
@@ -191,7 +192,9 @@ class Triager:
         return list(by_id.values())
 
     def _candidate(self, c: Candidate) -> TriageCandidate:
-        return TriageCandidate(c.condition.entity, c.probability, c.condition.severity, c.condition.tier,
+        info = c.condition
+        return TriageCandidate(info.entity, c.probability, info.severity, info.tier,
+                               care_level(info.care, info.severity),
                                [e.to_json() for e in c.supporting], [e.to_json() for e in c.opposing])
 
     def _question_json(self, q: NextQuestion) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Protocol
+from typing import Any, Container, Iterable, Protocol
 
 from kg.model import Entity
 
@@ -226,15 +226,16 @@ def _clause_of(spans: list[tuple[int, int]], pos: int) -> tuple[int, int]:
     return spans[-1] if spans else (0, 0)
 
 
-def findings_from_mentions(text: str, mentions: Iterable) -> ExtractedFindings:
-    """Keep the finding-like mentions (one per entity: a denial beats nothing, a later statement wins) and
-    attach duration, severity and onset said in the same clause."""
+def findings_from_mentions(text: str, mentions: Iterable, finding_ids: Container[str] = ()) -> ExtractedFindings:
+    """Keep the finding-like mentions (one per entity: the better-linked statement wins) and attach
+    duration, severity and onset said in the same clause. A mention of another type counts when its entity
+    is in `finding_ids` (a condition–finding fact names it: "heartburn" is merged with GERD, a Disease)."""
     low = text.lower().replace("\u2019", "'")
     spans = _clauses(low)
     patient = parse_patient(text)
     by_entity: dict[str, TriageFinding] = {}
     for m in mentions:
-        if m.entity.type not in FINDING_TYPES or m.score < MIN_MENTION_SCORE:
+        if (m.entity.type not in FINDING_TYPES and m.entity.id not in finding_ids) or m.score < MIN_MENTION_SCORE:
             continue
         cs, ce = _clause_of(spans, m.start)
         clause = low[cs:ce]
@@ -258,7 +259,7 @@ def findings_from_mentions(text: str, mentions: Iterable) -> ExtractedFindings:
     return ExtractedFindings(findings=findings, patient=patient)
 
 
-def extract_findings(text: str, linker: LinkerLike) -> ExtractedFindings:
+def extract_findings(text: str, linker: LinkerLike, finding_ids: Container[str] = ()) -> ExtractedFindings:
     """Link `text` and turn the mentions into findings."""
     mentions = linker.link(text, types=list(FINDING_TYPES))
-    return findings_from_mentions(text, mentions)
+    return findings_from_mentions(text, mentions, finding_ids)

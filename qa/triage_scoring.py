@@ -29,7 +29,8 @@ from qa.triage_knowledge import Annotation, ConditionInfo, ConditionKnowledge
 
 TEMPERATURE = 1.6          # tuned on the dev vignettes (bench/results/triage.md)
 MAX_ANCESTOR_STEPS = 2     # how far up the hierarchy a finding still supports a condition
-MAX_ANCESTOR_BACKGROUND = 0.25   # ancestors more common than this are too general to support anything
+MAX_ANCESTOR_BACKGROUND = 0.5   # ancestors more common than this are too general to support anything
+MAX_ANCESTOR_SUBTREE = 300       # nor do ancestors with more terms below them than this (cheap test first)
 ANCESTOR_DISCOUNT = 0.8    # per step up: a generalisation is weaker than a direct annotation
 
 
@@ -53,12 +54,13 @@ class EvidenceItem:
     frequency: float | None
     source: str | None
     weight: float           # log-likelihood ratio against the background
+    via: str | None = None  # the fact's subject when the fact belongs to a pooled twin condition
 
     def to_json(self) -> dict[str, Any]:
         return {"finding": self.finding, "finding_name": self.finding_name, "present": self.present,
                 "role": self.role, "fact": self.fact_id, "annotated": self.annotated,
                 "frequency": None if self.frequency is None else round(self.frequency, 3),
-                "source": self.source, "weight": round(self.weight, 3)}
+                "source": self.source, "weight": round(self.weight, 3), "via": self.via}
 
 
 @dataclass
@@ -82,6 +84,8 @@ def _match(kb: ConditionKnowledge, term: str) -> dict[str, tuple[float, Annotati
     b_term = kb.background(term)
     for anc, steps in sorted(kb.ancestors(term).items(), key=lambda kv: kv[1]):
         if steps == 0 or steps > MAX_ANCESTOR_STEPS:
+            continue
+        if len(kb.descendants(anc)) > MAX_ANCESTOR_SUBTREE:
             continue
         b_anc = kb.background(anc)
         if b_anc > MAX_ANCESTOR_BACKGROUND:
@@ -115,7 +119,8 @@ class ConditionScorer:
             implied |= {a for a in kb.ancestors(t) if a != t}
         return [o for o in by_term.values() if not (o.present and o.term in implied)]
 
-    def score(self, observations: list[Observation], top_k: int = 10) -> list[Candidate]:
+    def score(self, observations: list[Observation], top_k: int = 10, age: float | None = None
+              ) -> list[Candidate]:
         kb = self.kb
         obs = [o for o in self.prune(observations) if o.term in kb.findings or o.term in kb.by_term
                or o.term in kb.parents]
@@ -149,7 +154,7 @@ class ConditionScorer:
             for o in absent:
                 ann = absent_closed[o.term].get(cid)
                 ll += math.log(soft(ann.frequency if ann else info.leak, o))
-            scored.append((math.log(info.prior) + inv_t * ll, cid))
+            scored.append((math.log(info.prior_for_age(age)) + inv_t * ll, cid))
         # conditions explaining none of the present findings: one term per tier (their absent-finding
         # factor is taken as if they expected none of the denied findings)
         rest_terms = []
@@ -180,7 +185,7 @@ class ConditionScorer:
             if hit:
                 p, ann, _ = hit
                 cand.supporting.append(EvidenceItem(o.term, kb.name(o.term), True, "supports", ann.fact_id,
-                                                    ann.term, p, ann.source, math.log(p / b)))
+                                                    ann.term, p, ann.source, math.log(p / b), ann.subject or None))
             else:
                 cand.opposing.append(EvidenceItem(o.term, kb.name(o.term), True, "against", None, None,
                                                   info.leak, None, math.log(info.leak / b)))
@@ -191,7 +196,8 @@ class ConditionScorer:
             b = backgrounds[o.term]
             cand.opposing.append(EvidenceItem(o.term, kb.name(o.term), False, "against", ann.fact_id, ann.term,
                                               ann.frequency, ann.source,
-                                              math.log(max(1e-6, 1 - ann.frequency) / max(1e-6, 1 - b))))
+                                              math.log(max(1e-6, 1 - ann.frequency) / max(1e-6, 1 - b)),
+                                              ann.subject or None))
         cand.supporting.sort(key=lambda e: -e.weight)
         cand.opposing.sort(key=lambda e: e.weight)
         return cand

@@ -162,11 +162,18 @@ def level_max(*levels: str) -> str:
     return max(levels, key=LEVELS.index)
 
 
-def condition_level(candidates: list[tuple[float, int | None]]) -> tuple[str, float]:
-    """The level the likely conditions call for: candidates are (probability, DDXPlus severity or None)."""
+def care_level(care: str | None, severity: int | None) -> str:
+    """A condition's level: its usual care (data/triage_condition_priors.tsv), else from DDXPlus severity."""
+    if care in LEVELS:
+        return care
+    return SEVERITY_LEVEL.get(severity, DEFAULT_CONDITION_LEVEL) if severity else DEFAULT_CONDITION_LEVEL
+
+
+def condition_level(candidates: list[tuple[float, str]]) -> tuple[str, float]:
+    """The level the likely conditions call for: candidates are (probability, that condition's level).
+    The highest level whose conditions (with those of higher levels) reach its probability threshold."""
     mass = {lvl: 0.0 for lvl in LEVELS}
-    for prob, severity in candidates:
-        lvl = SEVERITY_LEVEL.get(severity, DEFAULT_CONDITION_LEVEL) if severity else DEFAULT_CONDITION_LEVEL
+    for prob, lvl in candidates:
         mass[lvl] += prob
     cumulative = 0.0
     for lvl in reversed(LEVELS):
@@ -177,10 +184,10 @@ def condition_level(candidates: list[tuple[float, int | None]]) -> tuple[str, fl
     return "self-care", mass["self-care"]
 
 
-def decide(red_flags: list[RedFlag], candidates: list[tuple[str, float, int | None]],
+def decide(red_flags: list[RedFlag], candidates: list[tuple[str, float, str]],
            severities_said: list[str], longest_hours: float | None, age: float | None,
            has_findings: bool) -> UrgencyDecision:
-    """Combine everything into one level; `candidates` are (name, probability, severity)."""
+    """Combine everything into one level; `candidates` are (name, probability, the condition's level)."""
     reasons: list[str] = []
     level = "self-care"
     if not has_findings and not red_flags:
@@ -190,11 +197,9 @@ def decide(red_flags: list[RedFlag], candidates: list[tuple[str, float, int | No
             level = f.level
         reasons.append(f"red flag: {f.reason}")
     if candidates:
-        cond_lvl, mass = condition_level([(p, s) for _, p, s in candidates])
+        cond_lvl, mass = condition_level([(p, lvl) for _, p, lvl in candidates])
         if LEVELS.index(cond_lvl) >= LEVELS.index(level) and cond_lvl != "self-care":
-            names = [n for n, p, s in candidates
-                     if LEVELS.index(SEVERITY_LEVEL.get(s, DEFAULT_CONDITION_LEVEL) if s else DEFAULT_CONDITION_LEVEL)
-                     >= LEVELS.index(cond_lvl)][:3]
+            names = [n for n, p, lvl in candidates if LEVELS.index(lvl) >= LEVELS.index(cond_lvl)][:3]
             reasons.append(f"likely conditions that call for {cond_lvl} care: {', '.join(names)} "
                            f"(together {mass:.0%})")
         level = level_max(level, cond_lvl)
