@@ -384,9 +384,10 @@ class SQLiteStore(GraphStore):
                             "WHERE id IN (SELECT value FROM json_each(?))", (_json_list(fact_ids),)).fetchall()
         return {f.id: f for f in self._attach_provenance(conn, rows)}
 
-    def _facts_sql(self, entity_id: str, predicates: Sequence[str] | None, direction: str,
-                   other_types: Sequence[str] | None, ordered: bool = False) -> tuple[str, list]:
-        """A SELECT of (id, subject, predicate, object) for the facts touching entity_id.
+    def _facts_arms(self, entity_id: str, predicates: Sequence[str] | None, direction: str,
+                    other_types: Sequence[str] | None, ordered: bool) -> list[tuple[str, list]]:
+        """SELECTs of (id, subject, predicate, object) that together give the facts touching entity_id,
+        each once: with direction "both" the incoming arms leave out self-loops (the outgoing ones have them).
 
         ordered=True writes one arm per direction and predicate (every predicate of the vocabulary when
         none is given): each arm reads an index range already in fact-id order, so SQLite merges them
@@ -398,42 +399,46 @@ class SQLiteStore(GraphStore):
             groups: list[list[str] | None] = [[p] for p in dict.fromkeys(predicates or PREDICATES)]
         else:
             groups = [list(predicates) if predicates else None]
-        arms, params = [], []
+        arms = []
         for side, this, other in (("out", "subject", "object"), ("in", "object", "subject")):
             if direction not in (side, "both"):
                 continue
             for preds in groups:
                 where = [f"f.{this} = ?"]
-                arm_params: list = [entity_id]
+                params: list = [entity_id]
+                if side == "in" and direction == "both":
+                    where.append("f.subject != ?")
+                    params.append(entity_id)
                 if preds:
                     where.append(f"f.predicate IN ({_placeholders(len(preds))})")
-                    arm_params += preds
+                    params += preds
                 join = ""
                 if other_types:
                     join = f" JOIN entities e ON e.id = f.{other}"
                     where.append(f"e.type IN ({_placeholders(len(other_types))})")
-                    arm_params += list(other_types)
-                arms.append(f"SELECT f.id, f.subject, f.predicate, f.object FROM facts f{join} "
-                            f"WHERE {' AND '.join(where)}")
-                params += arm_params
-        # UNION (not UNION ALL): a self-loop fact matches both directions but is one fact
-        return " UNION ".join(arms), params
+                    params += list(other_types)
+                arms.append((f"SELECT f.id, f.subject, f.predicate, f.object FROM facts f{join} "
+                             f"WHERE {' AND '.join(where)}", params))
+        return arms
 
     def facts(self, entity_id: str, predicates: Sequence[str] | None = None, direction: str = "both",
               other_types: Sequence[str] | None = None, limit: int | None = 100,
               offset: int = 0) -> list[Fact]:
-        sql, params = self._facts_sql(entity_id, predicates, direction, other_types, ordered=True)
+        arms = self._facts_arms(entity_id, predicates, direction, other_types, ordered=True)
         lim = -1 if limit is None else max(int(limit), 0)
         if lim == 0:
             return []
+        sql = " UNION ALL ".join(a for a, _ in arms)
+        params = [p for _, ps in arms for p in ps]
         conn = self._conn()
         rows = conn.execute(f"{sql} ORDER BY 1 LIMIT ? OFFSET ?", [*params, lim, max(int(offset), 0)]).fetchall()
         return self._attach_provenance(conn, rows)
 
     def count_facts(self, entity_id: str, predicates: Sequence[str] | None = None,
                     direction: str = "both", other_types: Sequence[str] | None = None) -> int:
-        sql, params = self._facts_sql(entity_id, predicates, direction, other_types)
-        return self._conn().execute(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
+        arms = self._facts_arms(entity_id, predicates, direction, other_types, ordered=False)
+        sql = " + ".join(f"(SELECT count(*) FROM ({a}))" for a, _ in arms)
+        return self._conn().execute(f"SELECT {sql}", [p for _, ps in arms for p in ps]).fetchone()[0]
 
     def iter_facts(self, batch_size: int = 10000) -> Iterator[Fact]:
         conn = self._conn()
