@@ -29,7 +29,7 @@ from dataclasses import asdict
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
-from kg.model import PREDICATES, Entity, Fact, Provenance, SourceInfo, Synonym
+from kg.model import PREDICATES, Entity, Fact, Provenance, SourceInfo, Synonym, fact_id
 from kg.store.base import GraphStats, GraphStore, Path, StoreError
 from kg.store.sqlite import BulkLoadReport  # the same report for both stores (stdlib-only module)
 
@@ -511,18 +511,24 @@ class Neo4jStore(GraphStore):
         ids = [e.id for e in chunk]
         terms = [t for e in chunk for t in term_rows(e)]
         xrefs = [x for e in chunk for x in xref_rows(e)]
-        tx.run("MATCH (t:Term) WHERE t.e IN $ids DELETE t", ids=ids).consume()
-        tx.run("MATCH (x:Xref) WHERE x.e IN $ids DELETE x", ids=ids).consume()
-        tx.run("UNWIND $rows AS row MERGE (e:Entity {id: row.id}) "
-               "SET e.key = row.key, e.type = row.type, e.name = row.name, e.description = row.description, "
-               "e.sources = row.sources, e.xrefs = row.xrefs, e.syn = row.syn",
-               rows=[entity_row(e) for e in chunk]).consume()
+        existing = {r["id"] for r in tx.run("MATCH (e:Entity) WHERE e.id IN $ids RETURN e.id AS id", ids=ids)}
+        if existing:
+            tx.run("MATCH (t:Term) WHERE t.e IN $ids DELETE t", ids=list(existing)).consume()
+            tx.run("MATCH (x:Xref) WHERE x.e IN $ids DELETE x", ids=list(existing)).consume()
+            tx.run("UNWIND $rows AS row MATCH (e:Entity {id: row.id}) "
+                   "SET e.key = row.key, e.type = row.type, e.name = row.name, e.description = row.description, "
+                   "e.sources = row.sources, e.xrefs = row.xrefs, e.syn = row.syn",
+                   rows=[entity_row(e) for e in chunk if e.id in existing]).consume()
+        new = [entity_row(e) for e in chunk if e.id not in existing]
+        if new:  # CREATE with an inline map: about twice as fast as CREATE then SET on ArcadeDB
+            tx.run("UNWIND $rows AS row CREATE (:Entity {id: row.id, key: row.key, type: row.type, name: row.name, "
+                   "description: row.description, sources: row.sources, xrefs: row.xrefs, syn: row.syn})",
+                   rows=new).consume()
         for part in _batches(terms, WRITE_BATCH * 4):
-            tx.run("UNWIND $rows AS row CREATE (t:Term) SET t.w = row.w, t.e = row.e, t.norm = row.norm, "
-                   "t.words = row.words, t.pref = row.pref, t.type = row.type, t.nlen = row.nlen",
-                   rows=part).consume()
+            tx.run("UNWIND $rows AS row CREATE (:Term {w: row.w, e: row.e, norm: row.norm, words: row.words, "
+                   "pref: row.pref, type: row.type, nlen: row.nlen})", rows=part).consume()
         if xrefs:
-            tx.run("UNWIND $rows AS row CREATE (x:Xref) SET x.curie = row.curie, x.key = row.key, x.e = row.e",
+            tx.run("UNWIND $rows AS row CREATE (:Xref {curie: row.curie, key: row.key, e: row.e})",
                    rows=xrefs).consume()
 
     def upsert_facts(self, facts: Iterable[Fact]) -> int:
@@ -555,7 +561,8 @@ class Neo4jStore(GraphStore):
             for p in sorted({f.predicate for f in merged.values()}))
         # an id already stored under another predicate is found by a full lookup
         existing = {r["id"]: r["prov"] for r in tx.run(query, ids=list(merged))}
-        missing = [i for i in merged if i not in existing]
+        # an id stored under another predicate: possible only for ids not derived from the triple
+        missing = [i for i, f in merged.items() if i not in existing and i != fact_id(f.subject, f.predicate, f.object)]
         if missing:
             other = " UNION ALL ".join(
                 f"MATCH ()-[r:`{p}`]->() WHERE r.id IN $ids RETURN r.id AS id, r.prov AS prov, type(r) AS p"
@@ -580,8 +587,8 @@ class Neo4jStore(GraphStore):
                        "SET r.prov = row.prov, r.nprov = row.n, r.sources = row.sources", rows=updates).consume()
             if creates:
                 tx.run(f"UNWIND $rows AS row MATCH (a:Entity {{id: row.s}}) MATCH (b:Entity {{id: row.o}}) "
-                       f"CREATE (a)-[r:`{predicate}`]->(b) "
-                       "SET r.id = row.id, r.prov = row.prov, r.nprov = row.n, r.sources = row.sources", rows=creates).consume()
+                       f"CREATE (a)-[:`{predicate}` {{id: row.id, prov: row.prov, nprov: row.n, sources: row.sources}}]->(b)",
+                       rows=creates).consume()
         return len(merged)
 
     def delete_facts(self, fact_ids: Iterable[str]) -> int:
