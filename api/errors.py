@@ -59,7 +59,11 @@ class JSONBody(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+        text = json.dumps(content, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        try:
+            return text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate somewhere: \u-escapes keep the JSON valid
+            return json.dumps(content, ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode()
 
 
 def error_response(scope: dict, status: int, code: str, message: str, headers: dict[str, str] | None = None,
@@ -99,7 +103,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_http_error(request: Request, exc: StarletteHTTPException) -> Response:
         code = _STATUS_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
-        if exc.status_code == 404:
+        if exc.status_code == 400 and message == "There was an error parsing the body":
+            code, message = "malformed_json", "the request body could not be parsed as JSON (not UTF-8, or nested too deeply)"
+        elif exc.status_code == 404:
             message = "no such endpoint; see /docs for the API"
         elif exc.status_code == 405:
             message = f"{request.method} is not allowed on this endpoint"

@@ -18,6 +18,7 @@ MAX_ANSWERS = 100
 MAX_ID_CHARS = 128
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 # A CURIE: a prefix, a colon, and a local part without whitespace or slashes.
 CURIE_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]{0,31}:[^\s/?#]{1,95}$"
 
@@ -25,6 +26,8 @@ CURIE_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]{0,31}:[^\s/?#]{1,95}$"
 def _clean_text(value: str) -> str:
     if _CONTROL.search(value):
         raise ValueError("must not contain NUL or other control characters")
+    if _SURROGATE.search(value):
+        raise ValueError("must be valid Unicode (it holds a lone surrogate)")
     if not value.strip():
         raise ValueError("must not be blank")
     return value

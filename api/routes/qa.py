@@ -47,7 +47,8 @@ def triage_json(ctx: KGContext, body: TriageRequest) -> dict[str, Any]:
                         {"text": "I have a fever", "mentions": [{"start": 9, "end": 14, "text": "fever",
                          "score": 0.97, "entity": _ENTITY, "method": "dictionary", "negated": False,
                          "uncertain": False}]})})
-async def link(body: LinkRequest, request: Request, _=Depends(reader), __=Depends(require_ready("linker")), ctx: KGContext = Depends(get_context)):
+async def link(body: LinkRequest, request: Request, _=Depends(reader), __=Depends(require_ready("linker")),
+               ctx: KGContext = Depends(get_context)):
     return JSONBody(await run_blocking(request, link_json, ctx, body.text, body.types, what="linking"))
 
 
@@ -56,7 +57,8 @@ async def link(body: LinkRequest, request: Request, _=Depends(reader), __=Depend
                  "`{question, answer, abstained, entities, facts, citations, ...}`",
                  {"question": "what treats asthma?", "answer": "The graph lists ... [1]", "abstained": False,
                   "entities": [_ENTITY], "facts": [], "citations": []})})
-async def ask(body: AskRequest, request: Request, _=Depends(reader), __=Depends(require_ready("answerer")), ctx: KGContext = Depends(get_context)):
+async def ask(body: AskRequest, request: Request, _=Depends(reader), __=Depends(require_ready("answerer")),
+              ctx: KGContext = Depends(get_context)):
     state = get_state(request)
     return JSONBody(await run_blocking(request, ask_json, ctx, body.question, body.extractive,
                                        timeout_s=state.config.ask_timeout_s, what="answer"))
@@ -76,5 +78,6 @@ async def retrieve(body: RetrieveRequest, request: Request, _=Depends(reader), _
                  "`{text, findings, candidates, urgency, red_flags, next_questions, disclaimer}`",
                  {"text": "I have a fever", "findings": [{"entity": _ENTITY, "present": True}], "candidates": [],
                   "urgency": "routine", "red_flags": [], "next_questions": [], "disclaimer": "..."})})
-async def triage(body: TriageRequest, request: Request, _=Depends(reader), __=Depends(require_ready("triager")), ctx: KGContext = Depends(get_context)):
+async def triage(body: TriageRequest, request: Request, _=Depends(reader), __=Depends(require_ready("triager")),
+                 ctx: KGContext = Depends(get_context)):
     return JSONBody(await run_blocking(request, triage_json, ctx, body, what="triage"))

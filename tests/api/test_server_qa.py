@@ -100,6 +100,16 @@ def test_malformed_json_and_wrong_content_type(client):
     assert 400 <= r.status_code < 500
 
 
+@pytest.mark.parametrize("raw", [
+    b"[" * 20000 + b"]" * 20000, b"null", b"[]", b'"text"', b'{"text": "\\ud800 fever"}', b'{"text": NaN}',
+    b'{"text": "fever", "text": 1}', b"\xef\xbb\xbf{}", b'{"text": "fever"} trailing',
+])
+def test_hostile_raw_bodies_get_a_4xx(client, raw):
+    r = client.post("/v1/link", content=raw, headers={"Content-Type": "application/json"})
+    assert 400 <= r.status_code < 500, (raw[:40], r.status_code, r.text)
+    assert r.json()["error"]["request_id"] == r.headers["x-request-id"]
+
+
 def test_body_over_the_limit_is_413_before_reading_it(strict_server):
     r = httpx.post(strict_server.url + "/v1/link", headers=strict_server.headers("admin"),
                    json={"text": "fever " * 1000})
