@@ -20,7 +20,9 @@ Rules (docs/graph.md explains them with examples):
    Phenotype/Symptom/Finding only through a UMLS, HP, DOID or NAME key (an explicit cross-ontology
    mapping, or a symptom named exactly like a phenotype); a SideEffect (SIDER/UMLS) with those clinical
    types only through its own UMLS id; every other type only with its own type (Compound with Compound,
-   Gene with Gene ...).
+   Gene with Gene ...). Cross-type merges (Disease with a finding type, SideEffect with anything) also
+   need a name or exact/layperson synonym on each side sharing at least 60% of their words (Jaccard):
+   HPO's "Seizure" lists epilepsy's UMLS CUI, but a seizure is not epilepsy.
 7. The merged entity's type: Disease if any member is a Disease (DO's and HPO's "hypertension" become
    one Disease carrying both sets of facts), else the first of Phenotype, Symptom, Finding, SideEffect.
 8. Preferred id by a fixed namespace priority for that type (PREFERRED_PREFIXES); the other ids become
@@ -33,6 +35,7 @@ Rules (docs/graph.md explains them with examples):
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -131,15 +134,34 @@ class _UnionFind:
         return True
 
 
+def _words(text: str) -> frozenset[str]:
+    return frozenset(w for w in re.split(r"[^a-z0-9]+", text.lower()) if w)
+
+
+def _name_words(e: Entity) -> list[frozenset[str]]:
+    return [_words(e.name)] + [_words(s.text) for s in e.synonyms if s.kind in ("exact", "layperson")]
+
+
+def names_agree(a: Entity, b: Entity, threshold: float = 0.6) -> bool:
+    """Whether some name or exact/layperson synonym of `a` and of `b` share most of their words
+    (Jaccard >= threshold): a guard on cross-type merges, where a loose xref would otherwise turn
+    "Seizure" into "epilepsy" or an HPO feature into the syndrome that has it."""
+    for wa in _name_words(a):
+        for wb in _name_words(b):
+            if wa and wb and len(wa & wb) / len(wa | wb) >= threshold:
+                return True
+    return False
+
+
 def compatible(a: Entity, b: Entity, key_namespace: str) -> bool:
     if a.type == b.type:
         return True
     if a.type in FINDING_TYPES and b.type in FINDING_TYPES:
         return True
     if "SideEffect" in (a.type, b.type):
-        return {a.type, b.type} <= CLINICAL_TYPES and key_namespace == "UMLS"
+        return {a.type, b.type} <= CLINICAL_TYPES and key_namespace == "UMLS" and names_agree(a, b)
     if {a.type, b.type} <= FINDING_TYPES | {"Disease"}:
-        return key_namespace in CROSS_TYPE_NAMESPACES
+        return key_namespace in CROSS_TYPE_NAMESPACES and (key_namespace == "NAME" or names_agree(a, b))
     return False
 
 

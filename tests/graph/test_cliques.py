@@ -44,9 +44,9 @@ def test_never_two_ids_of_one_ontology():
 
 
 def test_same_namespace_refused_even_through_a_chain():
-    a = Entity("DOID:1", "Disease", "a", xrefs=["UMLS:C1"])
-    h = Entity("HP:1", "Phenotype", "h", xrefs=["UMLS:C1", "UMLS:C2"])
-    b = Entity("DOID:2", "Disease", "b", xrefs=["UMLS:C2"])
+    a = Entity("DOID:1", "Disease", "cough", xrefs=["UMLS:C1"])
+    h = Entity("HP:1", "Phenotype", "Cough", xrefs=["UMLS:C1", "UMLS:C2"])
+    b = Entity("DOID:2", "Disease", "chronic cough", [Synonym("cough")], xrefs=["UMLS:C2"])
     merged, _, report = _merge([a, h, b])
     assert "DOID:1" in merged and "DOID:2" in merged and "HP:1" not in merged
     assert report.refused_same_namespace == 1
@@ -77,6 +77,20 @@ def test_types_that_must_not_merge():
     assert len(merged) == 4 and report.refused_type == 2
 
 
+def test_cross_type_merge_needs_agreeing_names():
+    # HPO lists a syndrome's CUI on one of its features; the names share nothing, so no merge
+    syndrome = Entity("DOID:2736", "Disease", "Hajdu-Cheney syndrome", xrefs=["UMLS:C9"])
+    feature = Entity("HP:0009771", "Phenotype", "Osteolytic defects of the phalanges of the hand", xrefs=["UMLS:C9"])
+    merged, _, report = _merge([syndrome, feature])
+    assert len(merged) == 2 and report.refused_type == 1
+    # a layperson synonym counts as a name
+    disease = Entity("DOID:5844", "Disease", "myocardial infarction", xrefs=["UMLS:C2"])
+    pheno = Entity("HP:0001658", "Phenotype", "MI", [Synonym("Heart attack", "layperson"),
+                                                     Synonym("Myocardial infarction", "exact")], ["UMLS:C2"])
+    merged, _, _ = _merge([disease, pheno])
+    assert list(merged) == ["DOID:5844"]
+
+
 def test_symptom_named_like_a_phenotype_merges_and_hpo_wins():
     hp = Entity("HP:0001945", "Phenotype", "Fever", [Synonym("Pyrexia")], ["UMLS:C0015967"])
     mesh = Entity("MESH:D005334", "Symptom", "Fever")
@@ -89,8 +103,8 @@ def test_symptom_named_like_a_phenotype_merges_and_hpo_wins():
 
 
 def test_duplicate_facts_merge_provenance():
-    a = Entity("DOID:1", "Disease", "a", xrefs=["UMLS:C1"])
-    h = Entity("HP:1", "Phenotype", "h", xrefs=["UMLS:C1"])
+    a = Entity("DOID:1", "Disease", "asthma", xrefs=["UMLS:C1"])
+    h = Entity("HP:1", "Phenotype", "Asthma", xrefs=["UMLS:C1"])
     g = Entity("NCBIGene:7", "Gene", "G")
     facts = [Fact("DOID:1", "associated_with", "NCBIGene:7", [Provenance("hetionet", evidence={"pmids": ["1"]})]),
              Fact("HP:1", "associated_with", "NCBIGene:7", [Provenance("hpo")]),
