@@ -8,7 +8,9 @@ questions (qa/triage_questions.py).
 """
 from __future__ import annotations
 
+import os
 import threading
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,12 +93,15 @@ class Triager:
     """Triage over a graph store and a linker. Thread-safe for concurrent `triage` calls."""
 
     def __init__(self, store, linker, *, knowledge: ConditionKnowledge | None = None,
-                 rules: RedFlagRules | None = None, progress: bool = False):
+                 rules: RedFlagRules | None = None, progress: bool = False, sources_dir: str | None = None):
         self.store = store
         self.linker = linker
         self._lock = threading.Lock()
         self._progress = progress
-        self.knowledge = knowledge or ConditionKnowledge.from_store(store, progress=progress)
+        self._questions = ddxplus_questions(sources_dir)
+        self.knowledge = knowledge or ConditionKnowledge.from_store(store, progress=progress,
+                                                                    questions=self._questions)
+        self.knowledge.warm_up()
         self.scorer = ConditionScorer(self.knowledge)
         self.rules = rules or RedFlagRules.load(resolve=self._resolve)
 
@@ -116,7 +121,8 @@ class Triager:
             return False
         with self._lock:
             if version != self.knowledge.version:
-                kb = ConditionKnowledge.from_store(self.store, progress=self._progress)
+                kb = ConditionKnowledge.from_store(self.store, progress=self._progress, questions=self._questions)
+                kb.warm_up()
                 self.knowledge, self.scorer = kb, ConditionScorer(kb)
         return True
 
@@ -130,7 +136,7 @@ class Triager:
         if age is not None and not (0 <= age < 130):
             raise TriageInputError(f"age must be between 0 and 129, not {age!r}")
         kb, scorer = self.knowledge, self.scorer
-        extracted = extract_findings(text, self.linker, kb.findings) if text.strip() else ExtractedFindings()
+        extracted = extract_findings(text, self.linker, kb.findings, kb.acute_terms) if text.strip() else ExtractedFindings()
         findings = self._merge_answers(extracted.findings, answers or {})
         patient = extracted.patient
         if age is not None:
@@ -219,6 +225,24 @@ class Triager:
             parts.append("No condition in the graph fits these findings well.")
         parts.append(f"Urgency: {result.urgency}. {result.advice}")
         return " ".join(parts)
+
+
+def ddxplus_questions(sources_dir: str | os.PathLike | None = None) -> dict[str, str]:
+    """DDXPlus' patient questions by evidence CURIE ("DDXPLUS:E_91" -> "Do you have a fever ...?"), read
+    from the DDXPlus release in the sources folder (argument, else $KGQA_SOURCES_DIR) when it is there.
+    The graph keeps the question only on evidences not merged into a phenotype concept."""
+    folder = sources_dir or os.environ.get("KGQA_SOURCES_DIR")
+    if not folder:
+        return {}
+    path = Path(folder) / "ddxplus" / "release_evidences.json"
+    if not path.is_file():
+        return {}
+    from kg.importers.ddxplus import load_evidences
+    try:
+        # yes/no questions only: the multiple-choice ones ("Characterize your pain:") need their options
+        return {e.id: e.question for e in load_evidences(path) if e.data_type == "B"}
+    except Exception:  # a damaged optional file only costs the question wording
+        return {}
 
 
 def urgency_rank(level: str) -> int:

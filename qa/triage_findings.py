@@ -162,15 +162,25 @@ def parse_duration(clause: str) -> tuple[str, float] | None:
     return (best[1], best[2]) if best else None
 
 
-def parse_severity(clause: str, near: int | None = None) -> str | None:
-    """The severity word in a clause, the most extreme level when several are said."""
-    found = []
+def severity_words(clause: str) -> list[tuple[int, str]]:
+    """(position, level) of every severity word in a clause; "worst ... ever" counts once as "worst"."""
+    found: list[tuple[int, str]] = []
+    taken: list[tuple[int, int]] = []
     for pattern, level in _SEVERITY_PATTERNS:
         for m in pattern.finditer(clause):
-            found.append((SEVERITY_LEVELS.index(level), m.start(), level))
+            if any(a <= m.start() < b for a, b in taken):
+                continue
+            taken.append((m.start(), m.end()))
+            found.append((m.start(), level))
+    return found
+
+
+def parse_severity(clause: str) -> str | None:
+    """The most extreme severity level said in a clause."""
+    found = severity_words(clause)
     if not found:
         return None
-    return max(found)[2]
+    return max(found, key=lambda x: SEVERITY_LEVELS.index(x[1]))[1]
 
 
 def parse_patient(text: str) -> PatientContext:
@@ -226,7 +236,28 @@ def _clause_of(spans: list[tuple[int, int]], pos: int) -> tuple[int, int]:
     return spans[-1] if spans else (0, 0)
 
 
-def findings_from_mentions(text: str, mentions: Iterable, finding_ids: Container[str] = ()) -> ExtractedFindings:
+ALTERNATIVE_MARGIN = 0.1   # an alternative link this close to the best one may replace it
+
+
+def _best_entity(mention, finding_ids: Container[str], preferred_ids: Container[str]
+                 ) -> tuple[Entity | None, float]:
+    """Which entity a mention reports. Among the linked entity and its alternatives within
+    ALTERNATIVE_MARGIN of its score, the first that acute conditions are annotated with (`preferred_ids`)
+    wins ("heartburn" names both a MeSH symptom and the HPO concept DDXPlus' GERD uses); else the linked
+    entity when it is a finding (by type, or because some condition lists it)."""
+    top, score = mention.entity, float(mention.score)
+    options = [(top, score)] + [(alt, float(s)) for alt, s in (getattr(mention, "candidates", None) or [])
+                                if alt.id != top.id and float(s) >= score - ALTERNATIVE_MARGIN]
+    for entity, s in options:
+        if entity.id in preferred_ids:
+            return entity, min(score, s)
+    if top.type in FINDING_TYPES or top.id in finding_ids:
+        return top, score
+    return None, score
+
+
+def findings_from_mentions(text: str, mentions: Iterable, finding_ids: Container[str] = (),
+                           preferred_ids: Container[str] = ()) -> ExtractedFindings:
     """Keep the finding-like mentions (one per entity: the better-linked statement wins) and attach
     duration, severity and onset said in the same clause. A mention of another type counts when its entity
     is in `finding_ids` (a condition–finding fact names it: "heartburn" is merged with GERD, a Disease)."""
@@ -234,22 +265,38 @@ def findings_from_mentions(text: str, mentions: Iterable, finding_ids: Container
     spans = _clauses(low)
     patient = parse_patient(text)
     by_entity: dict[str, TriageFinding] = {}
+    kept = []
     for m in mentions:
-        if (m.entity.type not in FINDING_TYPES and m.entity.id not in finding_ids) or m.score < MIN_MENTION_SCORE:
+        entity, score = _best_entity(m, finding_ids, preferred_ids)
+        if entity is None or score < MIN_MENTION_SCORE:
             continue
+        kept.append((m, entity, score))
+    # each severity word goes to the nearest finding of its clause ("crushing chest pain and sweating")
+    severity_of: dict[int, str] = {}
+    for cs, ce in spans:
+        inside = [(i, m) for i, (m, _, _) in enumerate(kept) if cs <= m.start < ce and not m.negated]
+        if not inside:
+            continue
+        for pos, level in severity_words(low[cs:ce]):
+            pos += cs
+            i, _ = min(inside, key=lambda im: min(abs(pos - im[1].start), abs(pos - im[1].end)))
+            old = severity_of.get(i)
+            if old is None or SEVERITY_LEVELS.index(level) > SEVERITY_LEVELS.index(old):
+                severity_of[i] = level
+    for i, (m, entity, score) in enumerate(kept):
         cs, ce = _clause_of(spans, m.start)
         clause = low[cs:ce]
         duration = parse_duration(clause)
         finding = TriageFinding(
-            entity=m.entity, present=not m.negated, text=m.text, start=m.start, end=m.end,
-            score=float(m.score), uncertain=bool(getattr(m, "uncertain", False)),
+            entity=entity, present=not m.negated, text=m.text, start=m.start, end=m.end,
+            score=float(score), uncertain=bool(getattr(m, "uncertain", False)),
             duration=duration[0] if duration else None, duration_hours=duration[1] if duration else None,
-            severity=parse_severity(clause) if not m.negated else None,
+            severity=severity_of.get(i),
             onset="sudden" if _ONSET_SUDDEN.search(clause) else None,
         )
-        previous = by_entity.get(m.entity.id)
+        previous = by_entity.get(entity.id)
         if previous is None or previous.score <= finding.score or previous.present == finding.present:
-            by_entity[m.entity.id] = finding
+            by_entity[entity.id] = finding
     findings = sorted(by_entity.values(), key=lambda f: f.start)
     # a duration said in its own sentence ("It started 3 days ago.") applies to what was reported
     if patient.duration_hours is not None:
@@ -259,7 +306,8 @@ def findings_from_mentions(text: str, mentions: Iterable, finding_ids: Container
     return ExtractedFindings(findings=findings, patient=patient)
 
 
-def extract_findings(text: str, linker: LinkerLike, finding_ids: Container[str] = ()) -> ExtractedFindings:
+def extract_findings(text: str, linker: LinkerLike, finding_ids: Container[str] = (),
+                     preferred_ids: Container[str] = ()) -> ExtractedFindings:
     """Link `text` and turn the mentions into findings."""
     mentions = linker.link(text, types=list(FINDING_TYPES))
-    return findings_from_mentions(text, mentions, finding_ids)
+    return findings_from_mentions(text, mentions, finding_ids, preferred_ids)

@@ -202,6 +202,16 @@ class ConditionKnowledge:
         self._leak_mass = sum(c.prior * c.leak for c in self.conditions.values()) / self.total_prior
         self.tier_prior = {t: sum(c.prior for c in self.conditions.values() if c.tier == t) for t in TIER_PRIOR}
         self.tier_count = {t: sum(1 for c in self.conditions.values() if c.tier == t) for t in TIER_PRIOR}
+        # terms the acute (DDXPlus) conditions are annotated with: the vocabulary triage reasons in
+        self.acute_terms = frozenset(t for cid, c in self.conditions.items() if c.tier == "acute"
+                                     for t in self.profiles[cid])
+
+    def warm_up(self) -> None:
+        """Precompute the hierarchy look-ups of the acute conditions' findings (first calls stay fast)."""
+        for term in self.acute_terms:
+            for anc, steps in self.ancestors(term).items():
+                if steps <= 2 and len(self.descendants(anc)) <= 300:
+                    self.background(anc)
 
     # ---- hierarchy --------------------------------------------------------------------------------
     def descendants(self, term: str) -> frozenset[str]:

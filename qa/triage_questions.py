@@ -4,7 +4,7 @@ For each finding that some top candidate lists and the patient has not mentioned
 information gain over the top-k candidates (renormalised) is
     IG(q) = H(C) - [P(yes) H(C | yes) + P(no) H(C | no)],  P(yes | c) from the condition–finding table.
 Only findings a patient can answer are asked: a DDXPlus question exists for it, or it has a lay name
-(HPO layperson synonym), or it is a symptom concept; inheritance modes and other non-findings never.
+(HPO layperson synonym) or it is a DDXPlus evidence; inheritance modes and other non-findings never.
 """
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def lay_name(kb: ConditionKnowledge, term: str) -> str | None:
     lay = sorted((s.text for s in e.synonyms if s.kind == "layperson"), key=len)
     if lay:
         return lay[0]
-    if e.type in ("Symptom", "Finding"):
+    if e.type == "Finding":   # DDXPlus evidences are named in plain words
         return e.name
     return None
 
@@ -74,9 +74,14 @@ def next_questions(kb: ConditionKnowledge, candidates: list[Candidate], asked: s
     settled = set()
     for t in asked:
         settled |= set(kb.ancestors(t))
+    # ask about what the candidates' patient-level knowledge lists: DDXPlus evidences (with their own
+    # questions) and symptom concepts; HPO annotations of rare diseases ("high liver enzymes") are not
+    # things a person can answer
     options: set[str] = set()
     for c in top:
-        options.update(kb.profiles.get(c.id, {}))
+        for term, ann in kb.profiles.get(c.id, {}).items():
+            if term in kb.questions or ann.source in ("ddxplus", "hetionet", "do_reports"):
+                options.add(term)
     scored: list[NextQuestion] = []
     for term in options:
         if term in settled or not kb.is_reportable(term):
