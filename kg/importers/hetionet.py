@@ -93,7 +93,7 @@ def records(files: dict[str, Path]) -> Iterator[Record]:
         yield checked(files["hetionet-v1.0-nodes.tsv"], lineno,
                       lambda: Entity(cid, etype, name, [], [], "", [NAME]))
     compounds, genes = nodes_by_kind.get("Compound", set()), nodes_by_kind.get("Gene", set())
-    classes = nodes_by_kind.get("PharmacologicClass", set())
+    classes = hetionet_classes(files["drugcentral-classes.tsv"])
     yield from _disease_edges(files, prov)
     yield from _binding(files["integrate-CbG-binding.tsv"], compounds, genes)
     yield from _classes(files["drugcentral-drug-to-class.tsv"], compounds, classes, prov)
@@ -161,8 +161,19 @@ def _binding(path: Path, compounds: set[str], genes: set[str]) -> Iterator[Fact]
         yield Fact(compound, "binds", gene, [Provenance(NAME, VERSION, LICENSE, evidence)])
 
 
+# Hetionet kept DrugCentral's FDA classes of these three types (integrate.ipynb): 345 classes
+CLASS_TYPES = ("Chemical/Ingredient", "Mechanism of Action", "Physiologic Effect")
+
+
+def hetionet_classes(path: Path) -> set[str]:
+    """The pharmacologic classes Hetionet used, by its rule: FDA source and one of CLASS_TYPES."""
+    return {curie(row["class_id"], path, lineno, "NDFRT")
+            for lineno, row in read_tsv(path, ["class_id", "class_source", "class_type"])
+            if row["class_source"] == "FDA" and row["class_type"] in CLASS_TYPES}
+
+
 def _classes(path: Path, compounds: set[str], classes: set[str], prov: Provenance) -> Iterator[Fact]:
-    """Compound member_of_class rows restricted to Hetionet's 345 classes and its compounds."""
+    """Compound member_of_class rows for Hetionet's classes (FDA, three class types) and its compounds."""
     seen: set[tuple[str, str]] = set()
     for lineno, row in read_tsv(path, ["drugbank_id", "class_id"]):
         compound = curie(row["drugbank_id"], path, lineno, "DRUGBANK")

@@ -149,3 +149,10 @@ def test_ddxplus_conditions_and_evidences(sources_dir):
     hp_ids = {r.id for r in hpo.iter_ontology(hpo.locate(None)["obo"], hpo.Provenance("hpo")) if isinstance(r, Entity)}
     mapped = {e.hpo_id for e in evidences.values() if e.hpo_id}
     assert mapped and mapped <= hp_ids
+
+
+def test_pharmacologic_class_rule_reproduces_hetionet(sources_dir):
+    rule = hetionet.hetionet_classes(sources_dir / "hetionet" / "drugcentral-classes.tsv")
+    nodes = {cid for _, cid, etype, _ in hetionet.iter_nodes(sources_dir / "hetionet" / "hetionet-v1.0-nodes.tsv")
+             if etype == "PharmacologicClass"}
+    assert rule == nodes and len(rule) == 345
