@@ -1,0 +1,211 @@
+"""`kgqa triage TEXT [--json] [--jsonl]` and `kgqa eval triage`.
+
+Pre-diagnosis triage from a person's own words (see docs/triage.md). `--jsonl` reads one text per stdin
+line (plain text, or {"text", "answers", "age", "sex"}) and writes one JSON object per line, loading the
+graph and models once.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Iterator
+
+from kgqa.cli import UserError
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+# ==== kgqa triage ===================================================================================
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("triage", help="pre-diagnosis triage of symptoms told in everyday words (not a diagnosis)")
+    p.add_argument("text", nargs="?", help='what the person feels, e.g. "my chest hurts and I am sweating"')
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    out.add_argument("--jsonl", action="store_true",
+                     help='read texts from stdin (plain text or {"text", "answers", "age", "sex"} per line), '
+                          "write JSON lines")
+    p.add_argument("--age", type=int, help="the patient's age in years (overrides what the text says)")
+    p.add_argument("--sex", choices=["male", "female"], help="the patient's sex (overrides the text)")
+    p.add_argument("--answer", action="append", default=[], metavar="ID=yes|no",
+                   help="an answer to a next question, e.g. --answer HP:0001945=no (repeatable)")
+    p.set_defaults(func=_triage)
+
+
+def _context(args):
+    from kgqa.context import KGContext
+    from kgqa.settings import load_settings
+    return KGContext(load_settings(args.config, store=args.store))
+
+
+def parse_answers(raw: list[str]) -> dict[str, bool]:
+    out: dict[str, bool] = {}
+    for item in raw:
+        if "=" not in item:
+            raise UserError(f"--answer {item!r}: use ENTITY_ID=yes or ENTITY_ID=no")
+        key, value = item.rsplit("=", 1)
+        value = value.strip().lower()
+        if value not in ("yes", "no", "true", "false", "y", "n"):
+            raise UserError(f"--answer {item!r}: the answer must be yes or no")
+        out[key.strip()] = value in ("yes", "true", "y")
+    return out
+
+
+def _run(ctx, text: str, answers: dict[str, bool] | None, age: int | None, sex: str | None):
+    from qa.triage import TriageInputError
+    try:
+        return ctx.triager.triage(text, answers=answers, age=age, sex=sex)
+    except TriageInputError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _stdin_requests() -> Iterator[tuple[int, dict[str, Any]]]:
+    for lineno, line in enumerate(sys.stdin, 1):
+        raw = line.strip()
+        if not raw:
+            continue
+        if raw.startswith("{"):
+            try:
+                obj = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                raise UserError(f"stdin line {lineno}: not valid JSON ({exc.msg})") from None
+            if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+                raise UserError(f'stdin line {lineno}: a JSON line needs a "text" string')
+            answers = obj.get("answers") or {}
+            if not isinstance(answers, dict):
+                raise UserError(f'stdin line {lineno}: "answers" must be an object {{"ENTITY_ID": true|false}}')
+            yield lineno, {"text": obj["text"], "answers": answers, "age": obj.get("age"), "sex": obj.get("sex")}
+        else:
+            yield lineno, {"text": raw, "answers": {}, "age": None, "sex": None}
+
+
+def _triage(args) -> int:
+    answers = parse_answers(args.answer)
+    if args.jsonl:
+        if args.text:
+            raise UserError("--jsonl reads texts from stdin; do not also give TEXT")
+        ctx = _context(args)
+        try:
+            for lineno, req in _stdin_requests():
+                try:
+                    result = _run(ctx, req["text"], {**answers, **req["answers"]}, req["age"] or args.age,
+                                  req["sex"] or args.sex)
+                except UserError as exc:
+                    raise UserError(f"stdin line {lineno}: {exc}") from None
+                sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+                sys.stdout.flush()
+        finally:
+            ctx.close()
+        return 0
+    if not args.text:
+        raise UserError('give a TEXT, e.g. kgqa triage "sore throat and fever for 2 days" (or --jsonl for stdin)')
+    ctx = _context(args)
+    try:
+        result = _run(ctx, args.text, answers, args.age, args.sex)
+        if args.json:
+            print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        else:
+            print(format_result(result))
+    finally:
+        ctx.close()
+    return 0
+
+
+def format_result(result) -> str:
+    lines = [f"Urgency: {result.urgency.upper()} — {result.advice}"]
+    for flag in result.red_flags:
+        lines.append(f"  warning sign: {flag['finding']}: {flag['reason']}")
+    lines.append("")
+    if result.findings:
+        lines.append("Understood:")
+        for f in result.findings:
+            extra = [x for x in (f.severity, f.duration) if x]
+            said = f' ("{f.text}")' if f.text else " (your answer)"
+            lines.append(f"  {'+' if f.present else '-'} {f.entity.name}{said}"
+                         + (f" [{', '.join(extra)}]" if extra else "") + f"  {f.entity.id}")
+    else:
+        lines.append(result.message)
+    if result.candidates:
+        lines.append("")
+        lines.append("Conditions that could fit (not a diagnosis):")
+        for c in result.candidates:
+            support = ", ".join(e["finding_name"] for e in c.supporting[:4])
+            against = ", ".join(e["finding_name"] for e in c.opposing if e["fact"])[:80]
+            lines.append(f"  {c.score:6.1%}  {c.entity.name}  ({c.entity.id})")
+            if support:
+                lines.append(f"          fits: {support}")
+            if against:
+                lines.append(f"          but not: {against}")
+    if result.next_questions:
+        lines.append("")
+        lines.append("Worth asking next:")
+        for q in result.next_questions:
+            lines.append(f"  - {q['question']}  ({q['entity']['id']})")
+    lines.append("")
+    lines.append(result.disclaimer)
+    return "\n".join(lines)
+
+
+# ==== kgqa eval triage ==============================================================================
+def register_eval(eval_sub: argparse._SubParsersAction) -> None:
+    p = eval_sub.add_parser("triage", help="triage: top-1/top-3 and urgency accuracy on vignettes")
+    p.add_argument("--split", choices=["dev", "test"], default="test",
+                   help="dev (used for tuning) or test (held out; default)")
+    p.add_argument("--sets", default="hand,generated", help="comma-separated: hand, generated (default both)")
+    p.add_argument("--per-condition", type=int, default=2, help="generated vignettes per DDXPlus condition")
+    p.add_argument("--sources", help="source folder with ddxplus/ (default KGQA_SOURCES_DIR or ../shared/data)")
+    p.add_argument("--json", action="store_true", help="print the metrics and per-item results as JSON")
+    p.add_argument("--write-generated", metavar="FILE", help="also write the generated vignettes to FILE (JSON lines)")
+    p.set_defaults(func=_eval_triage)
+
+
+def _sources(explicit: str | None) -> Path | None:
+    for cand in [explicit, os.environ.get("KGQA_SOURCES_DIR"), str(REPO.parent / "shared" / "data")]:
+        if cand and (Path(cand) / "ddxplus" / "release_conditions.json").is_file():
+            return Path(cand)
+    return None
+
+
+def _eval_triage(args) -> int:
+    from qa.triage_eval import (GENERATOR_SEEDS, VIGNETTE_FILES, VignetteFileError, evaluate,
+                                generate_vignettes, load_vignettes, report_markdown)
+    sets = [s.strip() for s in args.sets.split(",") if s.strip()]
+    unknown = set(sets) - {"hand", "generated"}
+    if unknown:
+        raise UserError(f"--sets: unknown set(s) {', '.join(sorted(unknown))}; use hand, generated")
+    if args.per_condition < 1:
+        raise UserError("--per-condition: use 1 or more")
+    batches = []
+    try:
+        if "hand" in sets:
+            batches.append((f"hand-written ({args.split})", load_vignettes(VIGNETTE_FILES[args.split])))
+        if "generated" in sets:
+            src = _sources(args.sources)
+            if src is None:
+                raise UserError("generated vignettes need the DDXPlus release: pass --sources or set "
+                                "KGQA_SOURCES_DIR (a folder with ddxplus/release_conditions.json)")
+            gen = generate_vignettes(src / "ddxplus" / "release_conditions.json",
+                                     src / "ddxplus" / "release_evidences.json",
+                                     GENERATOR_SEEDS[args.split], args.per_condition)
+            if args.write_generated:
+                with open(args.write_generated, "w", encoding="utf-8") as fh:
+                    for v in gen:
+                        fh.write(json.dumps(v.to_json(), ensure_ascii=False) + "\n")
+            batches.append((f"generated from DDXPlus (seed {GENERATOR_SEEDS[args.split]})", gen))
+    except VignetteFileError as exc:
+        raise UserError(str(exc)) from None
+    ctx = _context(args)
+    try:
+        if "KGQA_SOURCES_DIR" not in os.environ and _sources(args.sources):
+            os.environ["KGQA_SOURCES_DIR"] = str(_sources(args.sources))  # DDXPlus question wording
+        summaries = [evaluate(ctx.triager, items, name, progress=sys.stderr.isatty()) for name, items in batches]
+    finally:
+        ctx.close()
+    if args.json:
+        print(json.dumps({s.name: {"metrics": s.metrics(), "items": [r.to_json() for r in s.items]}
+                          for s in summaries}, indent=2))
+    else:
+        print(report_markdown(summaries, args.split))
+    return 0
