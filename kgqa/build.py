@@ -36,6 +36,7 @@ class SourceReport:
     version: str = ""
     license: str = ""
     notes: dict = field(default_factory=dict)   # e.g. {"NOT-qualified annotations": 711}
+    optional: bool = False       # an optional source (absent is the normal case)
 
 
 @dataclass
@@ -95,8 +96,9 @@ def import_sources(importers: list[Importer], sources_dir: Path | None, progress
         try:
             files = imp.locate(sources_dir)
         except SourceMissing as exc:
-            reports.append(SourceReport(imp.name, "skipped", str(exc)))
-            log(f"skipping {exc}")
+            reports.append(SourceReport(imp.name, "skipped", str(exc), optional=imp.optional))
+            if not imp.optional:
+                log(f"skipping {exc}")
             continue
         info = imp.info(files)
         rep = SourceReport(imp.name, "built", version=info.version, license=info.license)

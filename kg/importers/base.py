@@ -40,6 +40,7 @@ class Importer:
     info: Callable[[dict[str, Path]], SourceInfo]
     records: Callable[[dict[str, Path]], Iterator[Record]]
     needs_sources_dir: bool = True
+    optional: bool = False       # only there when a user provides it (full Hetionet release, KGX)
     notes: list[str] = field(default_factory=list)
 
 

