@@ -134,6 +134,15 @@ class BulkLoadReport:
     phases: dict[str, float] = field(default_factory=dict)   # seconds per phase (entities, facts, indexes)
 
 
+def _safe(text: str) -> str:
+    """Text SQLite can take: lone surrogates (possible in decoded JSON input) become U+FFFD."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def _json_list(ids: Iterable[str]) -> str:
     return json.dumps(list(ids))
 
@@ -303,7 +312,7 @@ class SQLiteStore(GraphStore):
         if not curie or not curie.strip():
             return None
         conn = self._conn()
-        curie = curie.strip()
+        curie = _safe(curie.strip())
         row = conn.execute("SELECT id FROM entities WHERE id = ?", (curie,)).fetchone()
         if row:
             return row[0]
@@ -395,6 +404,7 @@ class SQLiteStore(GraphStore):
         """
         if direction not in ("out", "in", "both"):
             raise ValueError(f"direction must be 'out', 'in' or 'both', not {direction!r}")
+        entity_id = _safe(entity_id)
         if ordered:
             groups: list[list[str] | None] = [[p] for p in dict.fromkeys(predicates or PREDICATES)]
         else:
@@ -483,6 +493,7 @@ class SQLiteStore(GraphStore):
             raise ValueError(f"max_hops must be between 1 and 4, not {max_hops}")
         if limit <= 0 or source == target:
             return []
+        source, target = _safe(source), _safe(target)
         conn = self._conn()
         if conn.execute("SELECT count(*) FROM entities WHERE id IN (?, ?)", (source, target)).fetchone()[0] < 2:
             return []

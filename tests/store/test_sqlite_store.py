@@ -210,3 +210,13 @@ def test_query_helpers():
     assert normalise_name("  Crohn's   DISEASE ") == "crohn s disease"
     assert fts_query('AND "x" NEAR*') == '"AND" "x" "NEAR"*'
     assert fts_query("-*()") is None
+
+
+def test_lone_surrogates_from_decoded_json_do_not_raise(loaded):
+    store, _, _ = loaded
+    bad = "MESH:\ud800"
+    assert store.search("high \ud800 blood")[0].id == HTN
+    assert store.resolve(bad) is None
+    assert store.get_entity(bad) is None
+    assert store.facts(bad) == [] and store.count_facts(bad) == 0
+    assert store.shortest_paths(bad, HTN) == []
