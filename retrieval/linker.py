@@ -35,6 +35,7 @@ from retrieval.embeddings import DEFAULT_MODEL, Embedder
 from retrieval.fuzzy import TokenCorrector
 from retrieval.index import VectorIndex
 from retrieval.intent import QUESTION_WORDS
+from retrieval.lexicon import is_english_word
 from retrieval.negation import assertion
 from retrieval.normalize import STOP_WORDS, Token, keys_of, sorted_key, tokenize
 from retrieval.scoring import Calibration, features_for
@@ -261,6 +262,19 @@ class Linker:
                     break
         return out
 
+    def training_candidates(self, text: str, types: Sequence[str] | None = None):
+        """(features, entity id, covers the whole text) of every candidate link, before thresholds and
+        overlap resolution: retrieval/calibrate.py fits the score on these."""
+        tokens = tokenize(text)
+        if not tokens:
+            return []
+        with self._lock:
+            cands = self._dictionary_candidates(text, tokens, types)
+            if self.dense is not None and self.embedder is not None:
+                cands += self._dense_span_candidates(tokens, [], types)
+        n = len(tokens)
+        return [(c.features, self.table.entity_ids[c.entity], c.start == 0 and c.end == n) for c in cands]
+
     # ---- candidates ----------------------------------------------------------------------------
     def _dictionary_candidates(self, text: str, tokens: list[Token], types) -> list[_Cand]:
         n = len(tokens)
@@ -279,7 +293,8 @@ class Linker:
                 out.extend(self._lookup_span(text, tokens, i, j, types, words, upper_text))
         # spelling correction of words the vocabulary does not know
         unknown = [i for i, w in enumerate(words) if w not in STOP_WORDS and w not in QUESTION_WORDS
-                   and not self.table.has_token(w) and len(w) >= 5 and w.isalpha()]
+                   and not self.table.has_token(w) and len(w) >= 5 and w.isalpha()
+                   and not is_english_word(w) and not is_english_word(tokens[i].raw.lower())]
         if unknown:
             out.extend(self._fuzzy_candidates(text, tokens, unknown, types))
         return out
@@ -293,7 +308,8 @@ class Linker:
             entries = [e for e in self.table.lookup(skey) if not self._is_excluded(e, skey)]
             if entries:
                 ordered = " ".join(w for w in words[i:j] if w not in STOP_WORDS)
-                out.extend(self._score_entries(entries, i, j, ordered, span_chars, types))
+                out.extend(self._score_entries(entries, i, j, ordered, span_chars, types,
+                                               span_words=[t.raw.lower() for t in tokens[i:j]]))
         if j - i <= 3 and not upper_text:
             surface = text[tokens[i].start:tokens[j - 1].end]
             entries = self.table.lookup_acronym(surface)
@@ -308,7 +324,10 @@ class Linker:
         return out
 
     def _score_entries(self, entries: list[int], i: int, j: int, ordered: str, span_chars: int, types,
-                       method_prefix: str = "", edits: int = 0) -> list[_Cand]:
+                       method_prefix: str = "", edits: int = 0, span_words: list[str] | None = None) -> list[_Cand]:
+        # an everyday English word as the whole mention ("rice", "battery") is weak evidence
+        content_words = [w for w in (span_words or []) if w not in STOP_WORDS]
+        common = len(content_words) == 1 and is_english_word(content_words[0])
         best: dict[int, _Cand] = {}
         ambiguity = len({self.table.entries[e].entity for e in entries})
         for e in entries:
@@ -319,7 +338,7 @@ class Linker:
                 method = "exact" if entry.ordered == ordered else "unordered"
             f = features_for(method, kind=entry.kind, n_words=entry.n_words, span_chars=span_chars,
                              ambiguity=ambiguity, entity_type=self.table.entity_types[entry.entity],
-                             types=types, edits=edits)
+                             types=types, edits=edits, common_word=common)
             s = self.calibration.score(f)
             c = best.get(entry.entity)
             if c is None or s > c.score:
@@ -350,7 +369,7 @@ class Linker:
         words = [t.text for t in tokens[i:j]]
         options: list[list[tuple[str, int]]] = []
         for w in words:
-            if w in STOP_WORDS or self.table.has_token(w) or len(w) < 5 or not w.isalpha():
+            if w in STOP_WORDS or self.table.has_token(w) or len(w) < 5 or not w.isalpha() or is_english_word(w):
                 options.append([(w, 0)])
             else:
                 corr = self.corrector.correct(w, limit=2)

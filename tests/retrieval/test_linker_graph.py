@@ -1,0 +1,78 @@
+"""The linker on the real full graph with the real embedding model (session fixture `full_context`)."""
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def linker(full_context):
+    return full_context.linker
+
+
+def _top(linker, text, **kw):
+    ms = linker.link(text, **kw)
+    return max(ms, key=lambda m: m.score) if ms else None
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("my heart is racing", {"HP:0001649", "HP:0001962"}),
+    ("I feel like I'm going to throw up", {"HP:0002013", "HP:0002018"}),
+    ("my grandpa has high blood pressure", {"DOID:10763", "HP:0000822"}),
+    ("what can I take for sugar diabetes?", {"DOID:9351", "HP:0000819"}),
+    ("I got a really bad tummy ache", {"HP:0002027"}),
+])
+def test_lay_phrases(full_context, linker, text, expected):
+    store = full_context.store
+    want = {store.resolve(c) for c in expected} - {None}
+    top = _top(linker, text)
+    assert top is not None and top.entity.id in want, (text, top and top.entity.id)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("metfromin", "DRUGBANK:DB00331"),
+    ("diabeties", "DOID:9351"),
+    ("rheumatiod arthritis", "DOID:7148"),
+])
+def test_misspellings(full_context, linker, text, expected):
+    top = _top(linker, text)
+    assert top is not None and top.entity.id == full_context.store.resolve(expected) and top.method == "fuzzy"
+
+
+def test_dense_matching_finds_a_paraphrase(full_context, linker):
+    # no name or synonym says this; the dense index must
+    top = _top(linker, "I keep gasping for air", types=["Phenotype", "Symptom", "Disease"])
+    assert top is not None and top.method == "dense"
+    assert top.entity.id == full_context.store.resolve("HP:0002094")
+
+
+@pytest.mark.parametrize("text", [
+    "is it going to rain this weekend", "I adopted a kitten last month", "book me a hotel in Chicago",
+    "the committee approved the budget", "my headphones stopped working",
+])
+def test_non_medical_text_links_to_nothing(linker, text):
+    assert linker.link(text) == []
+
+
+def test_negation_on_the_graph(linker):
+    ms = {m.text.lower(): m for m in linker.link("I have a headache but no fever")}
+    assert not ms["headache"].negated and ms["fever"].negated
+
+
+def test_mentions_carry_offsets_and_candidates(linker):
+    text = "Does metformin treat type 2 diabetes?"
+    ms = linker.link(text)
+    assert [m.text for m in ms] == ["metformin", "type 2 diabetes"]
+    for m in ms:
+        assert text[m.start:m.end] == m.text and m.candidates and m.candidates[0][0].id == m.entity.id
+
+
+def test_live_add_and_remove_on_the_graph(full_context):
+    from kg.model import Entity, Synonym
+    from retrieval.linker import Linker
+    linker = Linker.from_store(full_context.store, full_context.settings, progress=False)
+    assert all(m.entity.id != "CURATED:1" for m in linker.link("zorblax fever syndrome"))
+    linker.add_entities([Entity("CURATED:1", "Disease", "zorblax fever syndrome", [Synonym("zorblax", "layperson")])])
+    assert [m.entity.id for m in linker.link("I think I have zorblax fever syndrome")] == ["CURATED:1"]
+    assert linker.link_phrase("zorblax fever syndrome")[0][0].id == "CURATED:1"
+    linker.remove_entity("CURATED:1")
+    assert all(m.entity.id != "CURATED:1" for m in linker.link("zorblax fever syndrome"))
