@@ -13,8 +13,9 @@ Rules (docs/graph.md explains them with examples):
    a DO term listing five OMIM entries is a grouping, not a synonym of any one of them.
 5. Never merge two entities of the same namespace (two DOID terms, two HP terms): a union that would put
    two ids of one namespace in a clique is refused (first come, first served, in a fixed order).
-   Symptom lists without xrefs (Hetionet's MeSH symptoms, DO's SYMP terms) also claim a NAME key, their
-   lower-cased name; a Phenotype claims NAME keys for its name and its exact and layperson synonyms.
+   Symptom lists without xrefs (Hetionet's MeSH symptoms, DO's SYMP terms) and HPO phenotypes also claim
+   NAME keys: their name and exact and layperson synonyms, normalised (case, punctuation, word order,
+   a plural "s").
    Rule 3 makes a name shared by two HP terms link nothing.
 6. Types: same type always; Phenotype, Symptom and Finding with each other; a Disease with a
    Phenotype/Symptom/Finding only through a UMLS, HP, DOID or NAME key (an explicit cross-ontology
@@ -166,14 +167,15 @@ def compatible(a: Entity, b: Entity, key_namespace: str) -> bool:
 
 
 def name_key(text: str) -> str:
-    """NAME:<normalised name> (case, inner spaces and trailing punctuation ignored)."""
-    return "NAME:" + " ".join(text.lower().replace("_", " ").split()).strip(" .;,")
+    """NAME:<normalised name>: case, punctuation, word order and a plural "s" ignored
+    ("Seizures" = "seizure", "Angina, Unstable" = "unstable angina")."""
+    words = re.split(r"[^a-z0-9]+", text.lower())
+    return "NAME:" + " ".join(sorted(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+                                     for w in words if w))
 
 
 def _name_claims(e: Entity) -> set[str]:
-    if e.type == "Symptom":
-        return {name_key(e.name)}
-    if e.type == "Phenotype":
+    if e.type in ("Symptom", "Phenotype"):
         return {name_key(e.name)} | {name_key(s.text) for s in e.synonyms if s.kind in ("exact", "layperson")}
     return set()
 

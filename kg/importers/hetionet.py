@@ -3,6 +3,8 @@ DuG, DdG, DpS, DlA, DrD), compound–gene binding and pharmacologic classes rebu
 was integrated from, filtered the way Hetionet filtered them (only its own compounds, genes and classes:
 11,571 CbG and 1,029 PCiC edges). PharmacotherapyDB indications add curation evidence to CtD/CpD;
 DaG rows add their upstream databases; CbG rows add PubMed ids, affinity and the per-row license.
+MeSH symptom headings (mesh-symptoms.tsv) give symptoms their natural word order as a synonym
+("Angina, Unstable" -> "Unstable Angina").
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Iterator
 
 from kg.importers.base import (Importer, ImportFormatError, Record, checked, curie, read_tsv,
                                require_files)
-from kg.model import Entity, Fact, Provenance, SourceInfo
+from kg.model import Entity, Fact, Provenance, SourceInfo, Synonym
 
 NAME = "hetionet"
 VERSION = "v1.0"
@@ -85,13 +87,37 @@ def iter_nodes(path: Path) -> Iterator[tuple[int, str, str, str]]:
         yield lineno, cid, etype, row["name"]
 
 
+def uninvert(name: str) -> str | None:
+    """MeSH's inverted headings read naturally: "Angina, Unstable" -> "Unstable Angina"."""
+    head, sep, rest = name.partition(", ")
+    if not sep or ", " in rest:
+        return None
+    return f"{rest} {head}"
+
+
+def _mesh_symptoms(path: Path) -> dict[str, tuple[str, bool]]:
+    """MESH id -> (MeSH heading, whether the symptom is in the HSDN symptom–disease network)."""
+    out = {}
+    for lineno, row in read_tsv(path, ["mesh_id", "mesh_name", "in_hsdn"]):
+        out[curie(row["mesh_id"], path, lineno, "MESH")] = (row["mesh_name"], row["in_hsdn"] == "1")
+    return out
+
+
 def records(files: dict[str, Path]) -> Iterator[Record]:
     prov = Provenance(NAME, VERSION, LICENSE)
+    symptoms = _mesh_symptoms(files["mesh-symptoms.tsv"])
     nodes_by_kind: dict[str, set[str]] = {}
     for lineno, cid, etype, name in iter_nodes(files["hetionet-v1.0-nodes.tsv"]):
         nodes_by_kind.setdefault(etype, set()).add(cid)
+        synonyms, description = [], ""
+        if etype == "Symptom":
+            heading, in_hsdn = symptoms.get(cid, (name, False))
+            for text in {heading, uninvert(heading) or heading, uninvert(name) or name} - {name}:
+                synonyms.append(Synonym(text, "exact", NAME))
+            description = "MeSH sign or symptom" + (" (in the HSDN symptom–disease network)" if in_hsdn else "")
         yield checked(files["hetionet-v1.0-nodes.tsv"], lineno,
-                      lambda: Entity(cid, etype, name, [], [], "", [NAME]))
+                      lambda: Entity(cid, etype, name, sorted(synonyms, key=lambda s: s.text), [], description,
+                                     [NAME]))
     compounds, genes = nodes_by_kind.get("Compound", set()), nodes_by_kind.get("Gene", set())
     classes = hetionet_classes(files["drugcentral-classes.tsv"])
     yield from _disease_edges(files, prov)

@@ -156,3 +156,13 @@ def test_pharmacologic_class_rule_reproduces_hetionet(sources_dir):
     nodes = {cid for _, cid, etype, _ in hetionet.iter_nodes(sources_dir / "hetionet" / "hetionet-v1.0-nodes.tsv")
              if etype == "PharmacologicClass"}
     assert rule == nodes and len(rule) == 345
+
+
+def test_mesh_symptoms_get_natural_word_order(sources_dir):
+    symptoms = {r.id: r for r in hetionet.records(hetionet.locate(sources_dir))
+                if isinstance(r, Entity) and r.type == "Symptom"}
+    assert len(symptoms) == 438
+    unstable = symptoms["MESH:D000789"]
+    assert unstable.name == "Angina, Unstable"
+    assert "Unstable Angina" in {s.text for s in unstable.synonyms}
+    assert hetionet.uninvert("Fever") is None
