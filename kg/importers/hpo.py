@@ -114,7 +114,7 @@ def iter_ontology(path: Path, prov: Provenance) -> Iterator[Record]:
 
 def iter_annotations(path: Path, prov: Provenance, skipped: dict[str, int]) -> Iterator[Record]:
     """phenotype.hpoa: one has_phenotype fact per row (NOT rows skipped), disease entities named from it."""
-    seen: set[str] = set()
+    seen: dict[str, set[str]] = {}       # disease -> names seen (a few diseases carry two names)
     required = ["database_id", "disease_name", "qualifier", "hpo_id", "reference", "evidence", "onset",
                 "frequency", "aspect"]
     for lineno, row in read_tsv(path, required, comment="#"):
@@ -122,10 +122,11 @@ def iter_annotations(path: Path, prov: Provenance, skipped: dict[str, int]) -> I
         hpo_id = curie(row["hpo_id"], path, lineno)
         if not hpo_id.startswith("HP:"):
             raise ImportFormatError(path, lineno, f"hpo_id {row['hpo_id']!r} is not an HP term")
-        if disease not in seen:
-            seen.add(disease)
-            yield checked(path, lineno, lambda: Entity(disease, "Disease", row["disease_name"].strip(), [], [],
-                                                       "", [NAME]))
+        name = row["disease_name"].strip()
+        if name not in seen.setdefault(disease, set()):
+            # a second name comes as a second record of the same id; the build keeps it as a synonym
+            seen[disease].add(name)
+            yield checked(path, lineno, lambda: Entity(disease, "Disease", name, [], [], "", [NAME]))
         if row["qualifier"].strip().upper() == "NOT":
             skipped["NOT-qualified annotations"] = skipped.get("NOT-qualified annotations", 0) + 1
             continue
