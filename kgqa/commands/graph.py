@@ -75,6 +75,10 @@ def cmd_build(args) -> int:
         raise _user_error(str(exc)) from None
     except (ValueError, FileNotFoundError) as exc:      # ImportFormatError names the file and line
         raise _user_error(f"build failed: {exc}") from None
+    except PermissionError as exc:
+        raise _user_error(f"build failed: no permission to write {exc.filename or settings.store_url}") from None
+    except OSError as exc:
+        raise _user_error(f"build failed: {exc}") from None
     if args.json:
         _print_json(report.to_json())
         return 0
