@@ -139,3 +139,19 @@ def test_hetionet_release_sif_bad_metaedge(tmp_path):
     with gzip.open(sif, "wt") as fh:
         fh.write("source\tmetaedge\ttarget\nGene::1\tGiG\tGene::2\nGene::1\tGxG\tGene::2\n")
     _expect(sif, 3, "unknown Hetionet metaedge", hetionet_release.records({"sif": sif, "nodes": nodes}))
+
+
+def test_hpo_genes_bad_gene_id(tmp_path):
+    p = tmp_path / "genes_to_disease.derived.tsv"
+    p.write_text("ncbi_gene_id\tgene_symbol\tdisease_id\tdisease_name\n10\tNAT2\tOMIM:243400\tx\n"
+                 "NAT2\t10\tOMIM:243400\tx\n")
+    _expect(p, 3, "NCBI Gene id is a number", hpo.iter_genes(p, hpo.Provenance("hpo")))
+
+
+def test_do_disease_symptom_bad_id(tmp_path):
+    files = {n: tmp_path / n for n in disease_ontology.REPORT_FILES}
+    files["DOreports-allXREFinDO.tsv"].write_text('id\tlabel\txref\n')
+    files["DOreports-HumanDO.tsv"].write_text('id\tlabel\tsubClassOf\n"DOID:4"\t"disease"\t""\n')
+    files["DOreports-disease-symptom.tsv"].write_text(
+        "disease_id\tdisease_label\tsymptom_id\tsymptom_label\nDOID:4\tdisease\tfever symptom\tfever\n")
+    _expect(files["DOreports-disease-symptom.tsv"], 2, "whitespace", disease_ontology.records_reports(files))
