@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import inspect
 import os
 import sys
 import time
@@ -102,7 +103,8 @@ def import_sources(importers: list[Importer], sources_dir: Path | None, progress
             continue
         info = imp.info(files)
         rep = SourceReport(imp.name, "built", version=info.version, license=info.license)
-        kwargs = {"skipped": rep.notes} if imp.name == "hpo" else {}
+        # importers that skip rows on purpose (HPO's NOT annotations) count them into the report's notes
+        kwargs = {"skipped": rep.notes} if "skipped" in inspect.signature(imp.records).parameters else {}
         with _progress(imp.name, progress) as bar:
             for record in imp.records(files, **kwargs):
                 if isinstance(record, Fact):

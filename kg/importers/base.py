@@ -38,7 +38,9 @@ class Importer:
     # locate(sources_dir) -> the files the importer needs; raises SourceMissing when they are absent
     locate: Callable[[Path | None], dict[str, Path]]
     info: Callable[[dict[str, Path]], SourceInfo]
-    records: Callable[[dict[str, Path]], Iterator[Record]]
+    # records(files) streams Entity and Fact records; it may take `skipped: dict[str, int]` to count rows
+    # it leaves out on purpose (reported by the build)
+    records: Callable[..., Iterator[Record]]
     needs_sources_dir: bool = True
     optional: bool = False       # only there when a user provides it (full Hetionet release, KGX)
     notes: list[str] = field(default_factory=list)

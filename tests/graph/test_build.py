@@ -56,6 +56,19 @@ def test_absent_sources_are_skipped_with_a_message(tmp_path, sources_dir):
         build_graph(f"sqlite:///{tmp_path / 'h.sqlite'}", src, ["hetionet"], progress=False, log=messages.append)
 
 
+def test_skipped_rows_are_reported(monkeypatch, tmp_path):
+    from kg.importers import hpo
+    monkeypatch.setattr(build_mod, "get_importers", lambda: {"hpo": hpo.IMPORTER})
+
+    def only_annotations(files, skipped):          # the real annotations, without the slow ontology part
+        return hpo.iter_annotations(files["hpoa"], hpo.Provenance("hpo"), skipped)
+
+    monkeypatch.setattr(hpo.IMPORTER, "records", only_annotations)
+    entities, facts, infos, reports = build_mod.import_sources([hpo.IMPORTER], None, False, log=lambda m: None)
+    assert reports[0].notes["NOT-qualified annotations"] == 711
+    assert len(facts) > 270_000
+
+
 def test_unknown_source_name(tmp_path):
     with pytest.raises(BuildError, match="unknown source"):
         build_graph(f"sqlite:///{tmp_path / 'g.sqlite'}", None, ["nope"], progress=False)
