@@ -361,7 +361,7 @@ class Neo4jStore(GraphStore):
         ids = list(dict.fromkeys(ids))
         if not ids:
             return {}
-        rows = self._rows("MATCH (e:Entity) WHERE e.id IN $ids RETURN properties(e) AS p", ids=ids)
+        rows = self._rows("UNWIND $ids AS x MATCH (e:Entity {id: x}) RETURN properties(e) AS p", ids=ids)
         return {r["p"]["id"]: _entity_from(r["p"]) for r in rows}
 
     def resolve(self, curie: str) -> str | None:
@@ -511,10 +511,10 @@ class Neo4jStore(GraphStore):
         ids = [e.id for e in chunk]
         terms = [t for e in chunk for t in term_rows(e)]
         xrefs = [x for e in chunk for x in xref_rows(e)]
-        existing = {r["id"] for r in tx.run("MATCH (e:Entity) WHERE e.id IN $ids RETURN e.id AS id", ids=ids)}
+        existing = {r["id"] for r in tx.run("UNWIND $ids AS x MATCH (e:Entity {id: x}) RETURN e.id AS id", ids=ids)}
         if existing:
-            tx.run("MATCH (t:Term) WHERE t.e IN $ids DELETE t", ids=list(existing)).consume()
-            tx.run("MATCH (x:Xref) WHERE x.e IN $ids DELETE x", ids=list(existing)).consume()
+            tx.run("UNWIND $ids AS x MATCH (t:Term {e: x}) DELETE t", ids=list(existing)).consume()
+            tx.run("UNWIND $ids AS x MATCH (r:Xref {e: x}) DELETE r", ids=list(existing)).consume()
             tx.run("UNWIND $rows AS row MATCH (e:Entity {id: row.id}) "
                    "SET e.key = row.key, e.type = row.type, e.name = row.name, e.description = row.description, "
                    "e.sources = row.sources, e.xrefs = row.xrefs, e.syn = row.syn",
@@ -545,7 +545,7 @@ class Neo4jStore(GraphStore):
             else:
                 merged[f.id] = Fact(f.subject, f.predicate, f.object, _merge_provenance([], f.provenance), id=f.id)
         ends = sorted({f.subject for f in merged.values()} | {f.object for f in merged.values()})
-        present = {r["id"] for r in tx.run("MATCH (e:Entity) WHERE e.id IN $ids RETURN e.id AS id", ids=ends)}
+        present = {r["id"] for r in tx.run("UNWIND $ids AS x MATCH (e:Entity {id: x}) RETURN e.id AS id", ids=ends)}
         for f in list(merged.values()):
             for end in (f.subject, f.object):
                 if end not in present:
@@ -557,34 +557,38 @@ class Neo4jStore(GraphStore):
         if not merged:
             return 0
         query = " UNION ALL ".join(
-            f"MATCH ()-[r:`{p}`]->() WHERE r.id IN $ids RETURN r.id AS id, r.prov AS prov"
-            for p in sorted({f.predicate for f in merged.values()}))
+            f"MATCH ()-[r:`{p}`]->() WHERE r.id IN $ids RETURN r.id AS id, r.prov AS prov, "
+            "startNode(r).id AS s, endNode(r).id AS o" for p in sorted({f.predicate for f in merged.values()}))
         # an id already stored under another predicate is found by a full lookup
-        existing = {r["id"]: r["prov"] for r in tx.run(query, ids=list(merged))}
+        existing = {r["id"]: r for r in tx.run(query, ids=list(merged))}
         # an id stored under another predicate: possible only for ids not derived from the triple
         missing = [i for i, f in merged.items() if i not in existing and i != fact_id(f.subject, f.predicate, f.object)]
         if missing:
             other = " UNION ALL ".join(
-                f"MATCH ()-[r:`{p}`]->() WHERE r.id IN $ids RETURN r.id AS id, r.prov AS prov, type(r) AS p"
+                f"MATCH ()-[r:`{p}`]->() WHERE r.id IN $ids RETURN r.id AS id, r.prov AS prov, type(r) AS p, "
+                "startNode(r).id AS s, endNode(r).id AS o"
                 for p in PREDICATES if p not in {f.predicate for f in merged.values()})
             if other:
                 for r in tx.run(other, ids=missing):
-                    existing[r["id"]] = r["prov"]
+                    existing[r["id"]] = r
                     merged[r["id"]].predicate = r["p"]  # the stored triple wins, as in SQLite
         by_predicate: dict[str, tuple[list, list]] = {}
         for f in merged.values():
             updates, creates = by_predicate.setdefault(f.predicate, ([], []))
             if f.id in existing:
-                old = [Provenance(**p) for p in json.loads(existing[f.id] or "[]")]
+                stored = existing[f.id]
+                old = [Provenance(**p) for p in json.loads(stored["prov"] or "[]")]
                 prov = _merge_provenance(old, f.provenance)
-                updates.append({"id": f.id, "prov": _prov_json(prov), "n": len(prov),
-                                "sources": sorted({p.source for p in prov})})
+                updates.append({"id": f.id, "s": stored["s"], "o": stored["o"], "prov": _prov_json(prov),
+                                "n": len(prov), "sources": sorted({p.source for p in prov})})
             else:
                 creates.append({"s": f.subject, "o": f.object, **fact_properties(f)})
         for predicate, (updates, creates) in by_predicate.items():
             if updates:
-                tx.run(f"UNWIND $rows AS row MATCH ()-[r:`{predicate}`]->() WHERE r.id = row.id "
-                       "SET r.prov = row.prov, r.nprov = row.n, r.sources = row.sources", rows=updates).consume()
+                # reached from the indexed endpoint: a per-row relationship-property lookup scans on ArcadeDB
+                tx.run(f"UNWIND $rows AS row MATCH (:Entity {{id: row.s}})-[r:`{predicate}`]->(:Entity {{id: row.o}}) "
+                       "WHERE r.id = row.id SET r.prov = row.prov, r.nprov = row.n, r.sources = row.sources",
+                       rows=updates).consume()
             if creates:
                 tx.run(f"UNWIND $rows AS row MATCH (a:Entity {{id: row.s}}) MATCH (b:Entity {{id: row.o}}) "
                        f"CREATE (a)-[:`{predicate}` {{id: row.id, prov: row.prov, nprov: row.n, sources: row.sources}}]->(b)",
@@ -596,12 +600,14 @@ class Neo4jStore(GraphStore):
         for batch in _batches(dict.fromkeys(fact_ids), WRITE_BATCH):
             def work(tx, ids=batch) -> int:
                 query = " UNION ALL ".join(
-                    f"MATCH ()-[r:`{p}`]->() WHERE r.id IN $ids RETURN r.id AS id, type(r) AS p" for p in PREDICATES)
-                found: dict[str, list[str]] = {}
+                    f"MATCH ()-[r:`{p}`]->() WHERE r.id IN $ids RETURN r.id AS id, type(r) AS p, "
+                    "startNode(r).id AS s, endNode(r).id AS o" for p in PREDICATES)
+                found: dict[str, list[dict]] = {}
                 for r in tx.run(query, ids=ids):
-                    found.setdefault(r["p"], []).append(r["id"])
-                for predicate, pids in found.items():
-                    tx.run(f"MATCH ()-[r:`{predicate}`]->() WHERE r.id IN $ids DELETE r", ids=pids).consume()
+                    found.setdefault(r["p"], []).append({"id": r["id"], "s": r["s"], "o": r["o"]})
+                for predicate, rows in found.items():
+                    tx.run(f"UNWIND $rows AS row MATCH (:Entity {{id: row.s}})-[r:`{predicate}`]->(:Entity {{id: row.o}}) "
+                           "WHERE r.id = row.id DELETE r", rows=rows).consume()
                 return sum(len(v) for v in found.values())
             deleted += self._write(work)
         return deleted
