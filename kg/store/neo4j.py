@@ -198,6 +198,20 @@ def _prov_json(prov: list[Provenance]) -> str:
     return json.dumps([asdict(p) for p in prov], ensure_ascii=False, sort_keys=True)
 
 
+def _safe(value: Any) -> Any:
+    """Lookup values Bolt can carry: lone surrogates (possible in decoded JSON input) become
+    replacement characters instead of failing to encode, as in the SQLite store."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, list):
+        return [_safe(v) for v in value]
+    return value
+
+
 def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
     batch: list[T] = []
     for item in items:
@@ -298,6 +312,7 @@ class Neo4jStore(GraphStore):
         return self._in_tx(work, write=True)
 
     def _rows(self, query: str, **params) -> list[dict[str, Any]]:
+        params = {k: _safe(v) for k, v in params.items()}
         return self._read(lambda tx: [r.data() for r in tx.run(query, params)])
 
     def _ensure_schema(self) -> None:

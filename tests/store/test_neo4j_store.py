@@ -124,6 +124,14 @@ def test_hostile_ids_names_and_text_are_stored_and_found_as_data(request, small)
     assert cypher(request, small, "MATCH (e:Entity) RETURN count(e) AS n")[0]["n"] == 4
 
 
+def test_lone_surrogates_in_lookups_do_not_raise(small):
+    bad = "MESH:\ud800"
+    assert small.search("high \ud800 temperature")[0].id == FEVER.id
+    assert small.resolve(bad) is None and small.get_entity(bad) is None
+    assert small.facts(bad) == [] and small.count_facts(bad) == 0
+    assert small.shortest_paths(bad, FLU.id) == []
+
+
 def test_hostile_predicates_and_types_never_reach_the_query(small):
     evil = "treats]->() DETACH DELETE a //"
     assert small.facts(FLU.id, predicates=[evil]) == []
