@@ -104,3 +104,13 @@ def test_sources_detects_a_changed_file(tmp_path, sources_dir):
     (tmp_path / "ddxplus" / "release_conditions.json").write_text("{}")
     r = kgqa("sources", "--sources", str(tmp_path), "--verify")
     assert r.returncode == 1 and "mismatch" in r.stdout and "absent" in r.stdout
+
+
+def test_build_takes_sources_from_the_environment(tmp_path, sources_dir):
+    url = f"sqlite:///{tmp_path / 'g.sqlite'}"
+    r = kgqa("--store", url, "build", "--only", "ddxplus", "--no-progress",
+             env_extra={"KGQA_SOURCES_DIR": str(sources_dir)})
+    assert r.returncode == 0, r.stderr
+    assert "272 entity records" in r.stdout
+    r = kgqa("--store", url, "build", "--only", "ddxplus", "--no-progress", env_extra={"KGQA_SOURCES_DIR": ""})
+    assert r.returncode == 2 and "no source could be imported" in r.stderr
