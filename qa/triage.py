@@ -137,6 +137,8 @@ class Triager:
             raise TriageInputError(f"age must be between 0 and 129, not {age!r}")
         kb, scorer = self.knowledge, self.scorer
         extracted = extract_findings(text, self.linker, kb.findings, kb.acute_terms) if text.strip() else ExtractedFindings()
+        # modifiers ("sharp", "left", "episodic") and other non-findings the linker may pick up
+        extracted.findings = [f for f in extracted.findings if kb.is_reportable(f.entity.id)]
         findings = self._merge_answers(extracted.findings, answers or {})
         patient = extracted.patient
         if age is not None:

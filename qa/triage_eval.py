@@ -5,9 +5,9 @@ Two kinds of vignettes, kept apart (see docs/triage.md):
   data/eval/triage_vignettes_test.jsonl held out), each with the expected condition id(s) and urgency;
 - generated from DDXPlus' condition definitions with a seeded generator that turns a sample of each
   condition's evidences into lay sentences (data/eval/triage_evidence_phrases.tsv); seed 1 is the dev
-  split, seed 2 the test split. Their urgency label comes from the DDXPlus severity (1 -> emergency,
-  2 -> urgent, 3-4 -> routine, 5 -> self-care), the same mapping the triager uses for conditions, so
-  on generated vignettes urgency mostly measures the ranking.
+  split, seed 2 the test split. Their urgency label is the condition's usual level of care
+  (data/triage_condition_priors.tsv), the same table the triager uses for conditions, so on generated
+  vignettes urgency mostly measures the ranking (and the red flags the sampled evidences raise).
 """
 from __future__ import annotations
 
@@ -155,7 +155,7 @@ def generate_vignettes(conditions_path: Path, evidences_path: Path, seed: int, p
         not_listed = [e for e in _NEGATED if e not in cond.symptoms]
         if len(symptoms) < 2:
             continue
-        _, min_age, max_age, _care = priors.get(cond.id, (1.0, None, None, None))
+        _, min_age, max_age, care = priors.get(cond.id, (1.0, None, None, None))
         for n in range(per_condition):
             k = min(len(symptoms), rng.randint(3, 5))
             chosen = rng.sample(symptoms, k)
@@ -175,7 +175,7 @@ def generate_vignettes(conditions_path: Path, evidences_path: Path, seed: int, p
             else:
                 intro = rng.choice(["", f"I'm a {age} year old {'man' if sex == 'male' else 'woman'}. ", ""])
                 text = intro + _join(clauses, rng)
-            urgency = SEVERITY_LEVEL.get(cond.severity, "routine")
+            urgency = care or SEVERITY_LEVEL.get(cond.severity, "routine")
             out.append(Vignette(f"gen-{seed}-{cond.id.split(':', 1)[1]}-{n + 1}", text, [cond.id], urgency,
                                 origin="generated", note=f"evidences {', '.join(chosen)}"))
     return out

@@ -145,7 +145,7 @@ class ConditionKnowledge:
             weight, min_age, max_age, care = class_priors.get(cid, (1.0, None, None, None))
             kb.conditions[cid] = ConditionInfo(entity, tier, TIER_PRIOR[tier] * weight, severity, TIER_LEAK[tier],
                                                min_age, max_age, care)
-            kb.profiles[cid] = _spread_ddxplus(prof)
+            kb.profiles[cid] = _spread_ddxplus(prof, finding_by_id, questions)
         kb.pooled = _pool_icd10_twins(kb)
         terms = {t for prof in kb.profiles.values() for t in prof} | set(finding_by_id)
         parents: dict[str, set[str]] = {}
@@ -337,13 +337,32 @@ def _pool_icd10_twins(kb: "ConditionKnowledge") -> dict[str, str]:
     return pooled
 
 
-def _spread_ddxplus(profile: dict[str, Annotation]) -> dict[str, Annotation]:
-    """Give DDXPlus symptoms without a frequency P = expected reported symptoms / listed symptoms."""
+_SUB_QUESTION = re.compile(r"\b(the pain|your pain|pain somewhere|the rash|the lesions?|your lesions|the swelling|"
+                           r"the itching|affected region)\b|:$|^(how|where|what|characteri[sz]e)\b", re.I)
+
+
+def is_ddxplus_sub_question(entity: Entity | None, yes_no: dict[str, str] | None = None) -> bool:
+    """DDXPlus asks some evidences as details of another ("How intense is the pain?", "Is the rash
+    swollen?"): they describe a finding rather than being one. Known exactly from the release's yes/no
+    questions when given, else from the wording of the unmapped evidence's name."""
+    if entity is None or entity.type != "Finding" or not entity.id.upper().startswith("DDXPLUS:"):
+        return False
+    if yes_no:
+        return entity.id not in yes_no
+    return bool(_SUB_QUESTION.search(entity.name.strip()))
+
+
+def _spread_ddxplus(profile: dict[str, Annotation], entities: dict[str, Entity] | None = None,
+                    yes_no: dict[str, str] | None = None) -> dict[str, Annotation]:
+    """Give DDXPlus symptoms without a frequency P = expected reported symptoms / listed symptoms
+    (detail questions about pain or rash not counted as symptoms of their own)."""
+    entities = entities or {}
     symptoms = [a for a in profile.values() if a.role == "symptom" and not a.explicit and a.source == "ddxplus"]
     if not symptoms:
         return profile
+    main = [a for a in symptoms if not is_ddxplus_sub_question(entities.get(a.term), yes_no)]
     lo, hi = DDX_FREQUENCY_RANGE
-    freq = min(hi, max(lo, DDX_EXPECTED_SYMPTOMS / len(symptoms)))
+    freq = min(hi, max(lo, DDX_EXPECTED_SYMPTOMS / max(1, len(main))))
     out = dict(profile)
     for a in symptoms:
         out[a.term] = Annotation(a.term, freq, a.fact_id, a.source, False, a.role)

@@ -14,8 +14,8 @@ against the condition in proportion to how expected it was.
 Findings linked with less than full confidence, or said with doubt ("maybe a rash"), are soft evidence:
 P(obs | c) = w P(f | c) + (1 - w) P(f), with w = link score (halved when uncertain).
 
-Posterior: P(c | findings) is proportional to prior(c) * prod P(obs | c) ^ (1 / TEMPERATURE); the
-temperature corrects for naive Bayes' overconfidence on correlated findings. The normaliser includes
+Posterior: P(c | findings) is proportional to (prior(c) * prod P(obs | c)) ^ (1 / TEMPERATURE); the
+temperature only calibrates (naive Bayes is overconfident on correlated findings), it never reorders. The normaliser includes
 every condition of the table (those that explain none of the findings share one closed-form term), so
 the probabilities returned for the top candidates sum to at most 1.
 """
@@ -28,7 +28,7 @@ from typing import Any
 from qa.triage_knowledge import Annotation, ConditionInfo, ConditionKnowledge
 
 TEMPERATURE = 1.6          # tuned on the dev vignettes (bench/results/triage.md)
-MAX_ANCESTOR_STEPS = 2     # how far up the hierarchy a finding still supports a condition
+MAX_ANCESTOR_STEPS = 3     # how far up the hierarchy a finding still supports a condition
 MAX_ANCESTOR_BACKGROUND = 0.5   # ancestors more common than this are too general to support anything
 MAX_ANCESTOR_SUBTREE = 300       # nor do ancestors with more terms below them than this (cheap test first)
 ANCESTOR_DISCOUNT = 0.8    # per step up: a generalisation is weaker than a direct annotation
@@ -77,13 +77,17 @@ class Candidate:
 
 
 def _match(kb: ConditionKnowledge, term: str) -> dict[str, tuple[float, Annotation, int]]:
-    """Conditions that explain a present `term`: cid -> (P(term | c), annotation, steps up)."""
+    """Conditions that explain a present `term`: cid -> (P(term | c), annotation, steps up).
+
+    A condition annotated with the term or a term below it explains it fully (true-path rule). One
+    annotated only with an ancestor of the term (up to MAX_ANCESTOR_STEPS up) explains it in part:
+    P(term | c) = P(ancestor | c) * P(term) / P(ancestor), discounted per step."""
     out: dict[str, tuple[float, Annotation, int]] = {}
     for cid, ann in kb.closed(term).items():
         out[cid] = (ann.frequency, ann, 0)
     b_term = kb.background(term)
     for anc, steps in sorted(kb.ancestors(term).items(), key=lambda kv: kv[1]):
-        if steps == 0 or steps > MAX_ANCESTOR_STEPS:
+        if steps == 0 or steps > MAX_ANCESTOR_STEPS or not kb.by_term.get(anc):
             continue
         if len(kb.descendants(anc)) > MAX_ANCESTOR_SUBTREE:
             continue
@@ -91,9 +95,10 @@ def _match(kb: ConditionKnowledge, term: str) -> dict[str, tuple[float, Annotati
         if b_anc > MAX_ANCESTOR_BACKGROUND:
             continue
         share = min(1.0, b_term / b_anc) * (ANCESTOR_DISCOUNT ** steps)
-        for cid, ann in kb.closed(anc).items():
+        for cid in kb.by_term[anc]:
             if cid in out:
                 continue
+            ann = kb.profiles[cid][anc]
             p = max(kb.conditions[cid].leak, ann.frequency * share)
             out[cid] = (p, ann, steps)
     return out
@@ -154,7 +159,7 @@ class ConditionScorer:
             for o in absent:
                 ann = absent_closed[o.term].get(cid)
                 ll += math.log(soft(ann.frequency if ann else info.leak, o))
-            scored.append((math.log(info.prior_for_age(age)) + inv_t * ll, cid))
+            scored.append((inv_t * (math.log(info.prior_for_age(age)) + ll), cid))
         # conditions explaining none of the present findings: one term per tier (their absent-finding
         # factor is taken as if they expected none of the denied findings)
         rest_terms = []
@@ -164,7 +169,7 @@ class ConditionScorer:
                 continue
             leak = next((c.leak for c in kb.conditions.values() if c.tier == tier), 0.04)
             ll = sum(math.log(soft(leak, o)) for o in present) + sum(math.log(soft(leak, o)) for o in absent)
-            rest_terms.append(math.log(rest) + inv_t * ll)
+            rest_terms.append(inv_t * (math.log(rest) + ll))
         all_terms = [s for s, _ in scored] + rest_terms
         top = max(all_terms)
         z = sum(math.exp(s - top) for s in all_terms)

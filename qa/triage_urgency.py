@@ -19,9 +19,12 @@ DEFAULT_RULES = Path(__file__).resolve().parent.parent / "data" / "triage_red_fl
 
 # DDXPlus severity (1 = most severe .. 5 = least) -> the level that condition calls for.
 SEVERITY_LEVEL = {1: "emergency", 2: "urgent", 3: "routine", 4: "routine", 5: "self-care"}
-# A level is chosen when the candidates calling for it (or for a higher one) carry this much probability.
-# Lower thresholds for higher levels: missing an emergency costs more than an unneeded visit.
-LEVEL_THRESHOLD = {"emergency": 0.2, "urgent": 0.3, "routine": 0.3}
+# A level is chosen when the candidates calling for it (or for a higher one) carry this share of the top
+# candidates' probability. Lower thresholds for higher levels: missing an emergency costs more than an
+# unneeded visit.
+LEVEL_THRESHOLD = {"emergency": 0.25, "urgent": 0.35, "routine": 0.4}
+# When the top candidates together explain less than this, the picture is unclear: a clinician should look.
+UNCLEAR_MASS = 0.15
 DEFAULT_CONDITION_LEVEL = "routine"      # conditions without a DDXPlus severity
 LONG_DURATION_HOURS = 14 * 24            # symptoms for two weeks or more are worth a routine visit
 
@@ -172,15 +175,20 @@ def care_level(care: str | None, severity: int | None) -> str:
 def condition_level(candidates: list[tuple[float, str]]) -> tuple[str, float]:
     """The level the likely conditions call for: candidates are (probability, that condition's level).
     The highest level whose conditions (with those of higher levels) reach its probability threshold."""
+    total = sum(p for p, _ in candidates)
+    if total <= 0:
+        return "routine", 0.0
     mass = {lvl: 0.0 for lvl in LEVELS}
     for prob, lvl in candidates:
-        mass[lvl] += prob
+        mass[lvl] += prob / total
     cumulative = 0.0
     for lvl in reversed(LEVELS):
         cumulative += mass[lvl]
         threshold = LEVEL_THRESHOLD.get(lvl)
         if threshold is not None and cumulative >= threshold:
             return lvl, cumulative
+    if total < UNCLEAR_MASS:
+        return "routine", total
     return "self-care", mass["self-care"]
 
 
@@ -201,7 +209,7 @@ def decide(red_flags: list[RedFlag], candidates: list[tuple[str, float, str]],
         if LEVELS.index(cond_lvl) >= LEVELS.index(level) and cond_lvl != "self-care":
             names = [n for n, p, lvl in candidates if LEVELS.index(lvl) >= LEVELS.index(cond_lvl)][:3]
             reasons.append(f"likely conditions that call for {cond_lvl} care: {', '.join(names)} "
-                           f"(together {mass:.0%})")
+                           f"({mass:.0%} of the top candidates' probability)")
         level = level_max(level, cond_lvl)
     else:
         level = level_max(level, "routine")

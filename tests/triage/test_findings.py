@@ -1,0 +1,96 @@
+"""Findings: duration, severity, age/sex and how mentions become findings (pure logic, no graph)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from kg.model import Entity
+from qa.triage_findings import findings_from_mentions, parse_duration, parse_patient, parse_severity
+
+
+@pytest.mark.parametrize("text, hours", [
+    ("i have had a cough for 3 days", 72),
+    ("sore throat for two weeks", 336),
+    ("it started 2 hours ago", 2),
+    ("since yesterday", 24),
+    ("for the past few days", 72),
+    ("since this morning", 12),
+])
+def test_duration(text, hours):
+    said, h = parse_duration(text)
+    assert h == pytest.approx(hours)
+    assert said in text
+
+
+def test_no_duration():
+    assert parse_duration("my head hurts") is None
+
+
+@pytest.mark.parametrize("text, level", [
+    ("the worst headache of my life", "worst"),
+    ("a severe pain in my belly", "severe"),
+    ("a mild cough", "mild"),
+    ("it is really bad", "severe"),
+    ("a cough", None),
+])
+def test_severity(text, level):
+    assert parse_severity(text) == level
+
+
+def test_age_and_sex():
+    p = parse_patient("I'm a 45 year old man with chest pain")
+    assert (p.age, p.sex) == (45, "male")
+    p = parse_patient("My 3-month-old daughter has a fever")
+    assert p.age == pytest.approx(0.25) and p.sex == "female" and p.about_other == "daughter"
+    p = parse_patient("I am 30 and pregnant, I'm a woman")
+    assert p.age == 30 and p.sex == "female"
+    assert parse_patient("my head hurts").age is None
+
+
+@dataclass
+class FakeMention:
+    start: int
+    end: int
+    text: str
+    score: float
+    entity: Entity
+    negated: bool = False
+    uncertain: bool = False
+    candidates: list = field(default_factory=list)
+
+
+def _mention(text: str, phrase: str, entity: Entity, **kw) -> FakeMention:
+    i = text.index(phrase)
+    return FakeMention(i, i + len(phrase), phrase, kw.pop("score", 0.9), entity, **kw)
+
+
+def test_mentions_to_findings_severity_goes_to_nearest():
+    chest = Entity("HP:0100749", "Phenotype", "Chest pain")
+    sweat = Entity("HP:0000975", "Phenotype", "Hyperhidrosis")
+    fever = Entity("HP:0001945", "Phenotype", "Fever")
+    drug = Entity("DRUGBANK:DB00945", "Compound", "Aspirin")
+    text = "I have crushing chest pain and I'm sweating, no fever. I took aspirin. It started 2 hours ago."
+    ms = [_mention(text, "chest pain", chest), _mention(text, "sweating", sweat),
+          _mention(text, "fever", fever, negated=True), _mention(text, "aspirin", drug)]
+    out = findings_from_mentions(text, ms)
+    by = {f.entity.id: f for f in out.findings}
+    assert set(by) == {"HP:0100749", "HP:0000975", "HP:0001945"}   # the drug is not a finding
+    assert by["HP:0100749"].severity == "severe" and by["HP:0000975"].severity is None
+    assert by["HP:0001945"].present is False
+    assert by["HP:0100749"].duration_hours == pytest.approx(2)     # said in its own sentence
+
+
+def test_low_score_mentions_are_dropped():
+    fever = Entity("HP:0001945", "Phenotype", "Fever")
+    text = "fever"
+    assert findings_from_mentions(text, [_mention(text, "fever", fever, score=0.1)]).findings == []
+
+
+def test_alternative_link_preferred_when_conditions_use_it():
+    mesh = Entity("MESH:D006356", "Symptom", "Heartburn")
+    gerd = Entity("DOID:8534", "Disease", "gastroesophageal reflux disease")
+    text = "I have heartburn"
+    m = _mention(text, "heartburn", mesh, candidates=[(mesh, 0.9), (gerd, 0.88)])
+    out = findings_from_mentions(text, [m], finding_ids={"MESH:D006356", "DOID:8534"}, preferred_ids={"DOID:8534"})
+    assert [f.entity.id for f in out.findings] == ["DOID:8534"]

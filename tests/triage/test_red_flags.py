@@ -1,0 +1,95 @@
+"""Red-flag rules on text (the hand-written table) and the urgency policy (pure logic, no graph)."""
+from __future__ import annotations
+
+import pytest
+
+from qa.triage_urgency import LEVELS, RedFlagFileError, RedFlagRules, decide
+
+
+@pytest.fixture(scope="module")
+def rules() -> RedFlagRules:
+    return RedFlagRules.load()
+
+
+def fired(rules, text, age=None, findings=()):
+    present = rules.present_concepts(text, list(findings), lambda t: [t])
+    return {f.rule: f.level for f in rules.fire(present, age)}
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("I have crushing chest pain and I'm sweating a lot", "chest_pain_sweating"),
+    ("pain in my chest and I can't catch my breath", "chest_pain_breathless"),
+    ("my throat is swelling after a bee sting and I have hives", "anaphylaxis_throat"),
+    ("her face is drooping on one side", "stroke_face"),
+    ("his speech is slurred", "stroke_speech"),
+    ("the worst headache of my life", "worst_headache"),
+    ("I threw up blood this morning", "vomit_blood"),
+    ("I want to kill myself", "suicidal"),
+    ("he passed out and is unresponsive", "unconscious"),
+    ("she had a seizure", "seizure"),
+    ("the cut is bleeding heavily and won't stop", "severe_bleeding"),
+    ("headache, fever and a stiff neck", "meningitis"),
+])
+def test_red_flag_rules_fire(rules, text, rule):
+    got = fired(rules, text)
+    assert got.get(rule) == "emergency", got
+
+
+@pytest.mark.parametrize("text", [
+    "no chest pain, just a cough",
+    "I have a runny nose and sneezing",
+    "I do not have any trouble breathing",
+])
+def test_negated_or_mild_text_raises_no_emergency(rules, text):
+    assert "emergency" not in fired(rules, text).values()
+
+
+def test_combination_beats_single_sign(rules):
+    got = fired(rules, "chest pain and sweating")
+    assert "chest_pain_sweating" in got and "chest_pain" not in got   # the stronger rule covers it
+
+
+def test_age_rule(rules):
+    assert fired(rules, "she has a fever", age=0.1).get("infant_fever") == "emergency"
+    assert "infant_fever" not in fired(rules, "she has a fever", age=30)
+
+
+def test_entity_findings_trigger_rules(rules):
+    # a linked finding counts as much as the words (here through the HPO id of chest pain)
+    got = fired(rules, "it hurts here and I am all clammy", findings=[("HP:0100749", "it hurts here")])
+    assert got.get("chest_pain_sweating") == "emergency"
+
+
+def test_malformed_table_names_the_rule(tmp_path):
+    bad = tmp_path / "flags.toml"
+    bad.write_text('[concept.a]\npatterns = ["x"]\n[[rule]]\nid = "r1"\nall = ["b"]\nlevel = "emergency"\nreason = "x"\n')
+    with pytest.raises(RedFlagFileError, match="r1.*unknown concept 'b'"):
+        RedFlagRules.load(bad)
+    bad.write_text('[concept.a]\npatterns = ["(x"]\n')
+    with pytest.raises(RedFlagFileError, match="concept 'a' pattern 1"):
+        RedFlagRules.load(bad)
+
+
+def test_emergency_is_never_lowered(rules):
+    present = rules.present_concepts("crushing chest pain and sweating", [], lambda t: [t])
+    flags = rules.fire(present, None)
+    # even when every likely condition is a self-care one, the red flag keeps the emergency
+    d = decide(flags, [("URTI", 0.9, "self-care")], [], None, None, has_findings=True)
+    assert d.level == "emergency"
+
+
+def test_condition_level_escalates():
+    d = decide([], [("Pulmonary embolism", 0.3, "emergency"), ("URTI", 0.4, "self-care")], [], None, None, True)
+    assert d.level == "emergency"                       # 43% of the top mass is an emergency condition
+    d = decide([], [("URTI", 0.6, "self-care"), ("Allergic sinusitis", 0.3, "self-care")], [], None, None, True)
+    assert d.level == "self-care"
+    d = decide([], [("URTI", 0.6, "self-care")], ["severe"], None, None, True)
+    assert d.level == "urgent"                          # said to be severe
+    d = decide([], [("URTI", 0.6, "self-care")], [], 24 * 30, None, True)
+    assert d.level == "routine"                         # a month of symptoms
+
+
+def test_no_findings_defaults_to_routine():
+    d = decide([], [], [], None, None, has_findings=False)
+    assert d.level == "routine" and d.reasons
+    assert LEVELS.index(d.level) > LEVELS.index("self-care")
