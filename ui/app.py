@@ -12,7 +12,7 @@ if _ROOT not in sys.path:
 import streamlit as st  # noqa: E402
 
 from ui.components.errors import user_errors  # noqa: E402
-from ui.context import GraphMissing, get_context, settings_summary  # noqa: E402
+from ui.context import GraphMissing, get_context, mark_app_ran, settings_summary  # noqa: E402
 
 st.set_page_config(page_title="kgqa · medical knowledge graph", page_icon=":material/hub:", layout="wide")
 
@@ -26,6 +26,7 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
+mark_app_ran()
 
 try:
     ctx = get_context()

@@ -75,13 +75,26 @@ def use_context(ctx: KGContext) -> None:
     _PRESET[ctx.settings.store_url] = ctx
 
 
+_app_ran = False
+
+
+def mark_app_ran() -> None:
+    """Called by ui/app.py after st.navigation: from now on the process uses the app's navigation."""
+    global _app_ran
+    _app_ran = True
+
+
 def ensure_app_navigation() -> None:
     """Make sure ui/app.py (its st.navigation, graph check and sidebar) runs the page.
 
     Streamlit treats a `pages/` folder beside the main script as the old folder-based navigation until
     the main script has called st.navigation once in the process; a first request that deep-links to a
     page (/explore?id=...) would run the page file alone. Switching that mode off and rerunning sends
-    the run through ui/app.py, which then picks the same page from the URL."""
+    the run through ui/app.py, which then picks the same page from the URL. Once ui/app.py has run in
+    the process there is nothing to correct (Streamlit's AppTest resets the mode before every run and
+    runs pages on their own after its first run, which is always ui/app.py: left alone)."""
+    if _app_ran:
+        return
     try:
         from streamlit.runtime.pages_manager import PagesManager
     except ImportError:  # another Streamlit layout: nothing to correct

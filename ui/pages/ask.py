@@ -19,14 +19,15 @@ from ui.context import get_context, graph_stats, warm
 HISTORY = "ask_history"
 PENDING = "ask_pending"
 
-# Questions offered on a first visit: (question, predicate the graph must hold, entity it must know).
+# Questions offered on a first visit: (question, predicate, the entity's name in the graph, the type at the
+# other end). One is offered only when the graph holds such facts for that entity.
 EXAMPLES = [
-    ("What drugs treat high blood pressure?", "treats", "hypertension"),
-    ("Which genes are linked to asthma?", "associated_with", "asthma"),
-    ("What are the symptoms of Marfan syndrome?", "has_phenotype", "Marfan syndrome"),
-    ("What are the signs of a heart attack?", "presents_symptom", "myocardial infarction"),
-    ("Which diseases cause a fast heartbeat?", "has_phenotype", "tachycardia"),
-    ("What does metformin bind?", "binds", "metformin"),
+    ("What drugs treat high blood pressure?", "treats", "hypertension", "Compound"),
+    ("Which genes are linked to asthma?", "associated_with", "asthma", "Gene"),
+    ("What are the symptoms of Marfan syndrome?", "has_phenotype", "Marfan syndrome", "Phenotype"),
+    ("What are the signs of a heart attack?", "presents_symptom", "myocardial infarction", "Symptom"),
+    ("Which diseases cause a fast heartbeat?", "has_phenotype", "tachycardia", "Disease"),
+    ("What does metformin bind?", "binds", "metformin", "Gene"),
 ]
 
 
@@ -41,11 +42,14 @@ class Turn:
 
 
 def examples_for(ctx) -> list[str]:
-    """The example questions this graph can answer (its predicates and entities), at most four."""
+    """The example questions this graph can answer (it holds the facts they ask for), at most four."""
     by_predicate = graph_stats(ctx).get("by_predicate", {})
     out = []
-    for question, predicate, name in EXAMPLES:
-        if by_predicate.get(predicate) and ctx.store.search(name, limit=1):
+    for question, predicate, name, other_type in EXAMPLES:
+        if not by_predicate.get(predicate):
+            continue
+        hits = ctx.store.search(name, limit=1)
+        if hits and ctx.store.count_facts(hits[0].id, [predicate], other_types=[other_type]):
             out.append(question)
     return out[:4]
 
@@ -138,7 +142,7 @@ with user_errors("The Ask page"):
         with st.chat_message("assistant"):
             render_answer(turn, i, latest=i == len(history) - 1, store=ctx.store)
 
-    typed = st.chat_input("Ask a question, e.g. which genes are linked to asthma?")
+    typed = st.chat_input("Ask a question, e.g. which genes are linked to asthma?", key="ask-input")
     question = (typed or st.session_state.pop(PENDING, None) or "").strip()
     if question:
         with st.chat_message("user"):

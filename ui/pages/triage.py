@@ -64,12 +64,14 @@ def run_triage(ctx, current: dict) -> tuple[Any, float]:
 
 def urgency_banner(result: Any) -> None:
     style = urgency_style(get(result, "urgency"))
-    flags = [str(first(f, "label", "text", "name", default=entity_name(get(f, "entity", f))))
-             for f in get(result, "red_flags", []) or []]
-    body = f"**{style.title}** — {style.advice}"
+    flags = [str(first(f, "reason", "finding", "label", default="")) for f in get(result, "red_flags", []) or []]
+    body = f"**{style.title}** — {get(result, 'advice', '') or style.advice}"
     if flags:
-        body += "  \nRed flags: " + "; ".join(flags)
+        body += "  \n**Red flags:** " + "; ".join(f for f in flags if f)
     BANNERS[style.kind](body, icon=":material/emergency:" if style.kind == "error" else None)
+    reasons = get(result, "urgency_reasons", []) or []
+    if reasons:
+        st.caption("Why this level: " + "; ".join(str(r) for r in reasons))
 
 
 def findings_section(result: Any, current: dict) -> None:
@@ -86,19 +88,31 @@ def findings_section(result: Any, current: dict) -> None:
         present = bool(get(f, "present", True))
         said = first(f, "text", "mention", default="")
         label = entity_name(ent) + (f" — “{said}”" if said and str(said).lower() != entity_name(ent).lower() else "")
-        if fid in current["answers"]:
+        if fid in current["answers"] or get(f, "origin") == "answer":
             label += " (your answer)"
+        notes = [str(get(f, k)) for k in ("duration", "severity", "onset") if get(f, k)]
+        if get(f, "uncertain"):
+            notes.append("uncertain")
+        if notes:
+            label += f" [{', '.join(notes)}]"
         key = f"triage-finding-{fid}-{present}"
         st.checkbox(label, value=present, key=key, on_change=toggle_finding, args=(fid, key),
                     help=f"{fid} · {'present' if present else 'absent'}")
 
 
-def _names(items: Any) -> list[str]:
-    out = []
-    for item in items or []:
-        ent = get(item, "entity", item)
-        out.append(entity_name(ent))
-    return out
+def evidence_label(item: Any) -> str:
+    """"fever (90% of cases, hpo)" for one finding for or against a candidate."""
+    name = first(item, "finding_name", "name", default="") or entity_name(get(item, "entity"), "")
+    name = name or str(first(item, "finding", "id", default="?"))
+    if get(item, "present") is False:
+        name = f"no {name}"
+    details = []
+    freq = get(item, "frequency")
+    if isinstance(freq, (int, float)):
+        details.append(f"{freq:.0%} of cases")
+    if get(item, "source"):
+        details.append(str(get(item, "source")))
+    return name + (f" ({', '.join(details)})" if details else "")
 
 
 def candidates_section(result: Any) -> None:
@@ -119,15 +133,18 @@ def candidates_section(result: Any) -> None:
                 else:
                     st.markdown(f"**{rank}. {entity_name(ent)}**")
             top[1].progress(min(max(score, 0.0), 1.0), text=f"{score:.0%}")
-            supporting = _names(first(c, "supporting", "evidence", default=[]))
-            opposing = _names(get(c, "opposing", []))
+            supporting = [evidence_label(e) for e in first(c, "supporting", "evidence", default=[])]
+            opposing = [evidence_label(e) for e in get(c, "opposing", []) or []]
             if supporting:
                 st.markdown(":green[**for:**] " + ", ".join(supporting))
             if opposing:
                 st.markdown(":red[**against:**] " + ", ".join(opposing))
+            care = get(c, "care")
             severity = get(c, "severity")
-            if severity:
-                st.caption(f"severity: {severity}")
+            meta = ([f"usually needs {care} care"] if care else []) + ([f"severity {severity} (1 = most severe)"]
+                                                                     if severity else [])
+            if meta:
+                st.caption(" · ".join(meta))
 
 
 def next_questions_section(result: Any) -> None:
@@ -156,6 +173,8 @@ with user_errors("The Triage page"):
         with st.spinner("Assessing…"):
             result, seconds = run_triage(ctx, current)
         urgency_banner(result)
+        if get(result, "message"):
+            st.markdown(get(result, "message"))
         left, right = st.columns([2, 3])
         with left:
             findings_section(result, current)
