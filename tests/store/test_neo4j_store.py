@@ -15,6 +15,7 @@ from kg.model import Entity, Fact, Provenance, SourceInfo, Synonym
 from kg.store import open_store
 from kg.store.base import StoreError
 from kg.store.neo4j import Neo4jStore, name_tokens, retry_transient
+from kg.store.sqlite import SQLiteStore
 from tests.support.bolt_server import free_port, fresh_neo4j_store, session_server, start_bolt_server
 
 pytestmark = pytest.mark.neo4j
@@ -295,3 +296,32 @@ def test_closed_store_refuses_work(store):
     store.close()
     with pytest.raises(StoreError):
         store.get_entity(FEVER.id)
+
+
+# ---- kgqa build --store bolt:// -------------------------------------------------------------------
+
+def test_kgqa_build_loads_a_bolt_server_directly(request, store, tmp_path, monkeypatch):
+    """The same sources built into SQLite and, through the command line, into the Bolt server."""
+    from kg.importers.kgx import write_kgx
+    from kgqa.cli import main
+    from tests.store.test_store_contract import ENTITIES, FACTS
+    src = tmp_path / "src"
+    (src / "kgx").mkdir(parents=True)
+    write_kgx(ENTITIES, FACTS, src / "kgx" / "nodes.tsv", src / "kgx" / "edges.tsv")
+    server = session_server(request.config)
+    monkeypatch.setenv("KGQA_NEO4J_USER", server.user)
+    monkeypatch.setenv("KGQA_NEO4J_PASSWORD", server.password)
+    monkeypatch.setenv("KGQA_NEO4J_DATABASE", store.database)
+    monkeypatch.setenv("KGQA_CONFIG", str(tmp_path / "none.toml"))
+    lite = f"sqlite:///{tmp_path / 'kg.sqlite'}"
+    for url in (lite, server.url):
+        assert main(["--store", url, "build", "--sources", str(src), "--only", "kgx", "--no-progress"]) == 0
+    reference = SQLiteStore(str(tmp_path / "kg.sqlite"))
+    try:
+        assert store.stats().entities == len(ENTITIES) and store.stats().facts > 50
+        assert store.stats().to_json() == reference.stats().to_json()
+        assert list(store.iter_facts()) == list(reference.iter_facts())
+        assert list(store.iter_entities()) == list(reference.iter_entities())
+        assert store.version() == reference.version() != "unbuilt.0"
+    finally:
+        reference.close()
