@@ -18,7 +18,7 @@ from kgqa.context import KGContext
 from kgqa.settings import Settings, load_settings
 from api.auth import KeyRing
 from api.config import ApiConfig
-from api.errors import JSONBody, install_error_handlers
+from api.errors import ErrorBody, JSONBody, install_error_handlers
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from api.state import AppState
 
@@ -41,6 +41,40 @@ def _include_routers(app: FastAPI) -> None:
                 continue
             raise
         app.include_router(module.router)
+
+
+def _document_common_errors(app: FastAPI) -> None:
+    """Every operation's schema lists the errors the layers around it can give, whoever wrote the router:
+    a body can be malformed (400) or too large (413); a key can be missing (401) or over its rate (429)."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        schema.setdefault("components", {}).setdefault("schemas", {}).setdefault(
+            "ErrorBody", ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}"))
+        for defs_name, defs in ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}").get(
+                "$defs", {}).items():
+            schema["components"]["schemas"].setdefault(defs_name, defs)
+        schema["components"]["schemas"]["ErrorBody"].pop("$defs", None)
+        for item in schema.get("paths", {}).values():
+            for op in item.values():
+                extra = []
+                if "requestBody" in op:
+                    extra += [("400", "malformed JSON"), ("413", "request body too large"),
+                              ("422", "invalid input (the message says which field)")]
+                if op.get("security"):
+                    extra += [("401", "missing or unknown API key"), ("429", "rate limit exceeded (see Retry-After)"),
+                              ("503", "not ready yet or too busy (see Retry-After)"), ("504", "the request took too long")]
+                for status, description in extra:
+                    op.setdefault("responses", {}).setdefault(status, {
+                        "description": description,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}})
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(context: KGContext | None = None, settings: Settings | None = None,
@@ -72,6 +106,7 @@ def create_app(context: KGContext | None = None, settings: Settings | None = Non
     app.state.kgqa = state
     install_error_handlers(app)
     _include_routers(app)
+    _document_common_errors(app)
 
     # add_middleware wraps: the last added is the outermost.
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=config.max_body_bytes)
