@@ -7,23 +7,23 @@ Rules (docs/graph.md explains them with examples):
    namespace specific enough to name one concept (UMLS, OMIM, ORPHA, DECIPHER, DOID, HP, MONDO, MESH,
    SYMP, DRUGBANK, NCBIGene, DDXPLUS). ICD-10/ICD-9, SNOMED, NCIT, EFO, CAS, UNII, InChIKey and the like
    never link: they group many concepts under one code or were too noisy in these sources.
+   Symptom lists without xrefs (Hetionet's MeSH symptoms, DO's SYMP terms) and HPO phenotypes also claim
+   NAME keys: their name and exact and layperson synonyms, normalised (case, punctuation, word order,
+   a plural "s"). Rule 3 makes a name shared by two HP terms link nothing.
 3. A key claimed by two entities of the same namespace (two DOID terms both listing MESH:D006973) is
    ambiguous for that namespace and is ignored for those claims (the key's own entity always keeps it).
 4. For OMIM, ORPHA, MESH and DECIPHER the claiming entity must list exactly one xref of that namespace:
    a DO term listing five OMIM entries is a grouping, not a synonym of any one of them.
 5. Never merge two entities of the same namespace (two DOID terms, two HP terms): a union that would put
    two ids of one namespace in a clique is refused (first come, first served, in a fixed order).
-   Symptom lists without xrefs (Hetionet's MeSH symptoms, DO's SYMP terms) and HPO phenotypes also claim
-   NAME keys: their name and exact and layperson synonyms, normalised (case, punctuation, word order,
-   a plural "s").
-   Rule 3 makes a name shared by two HP terms link nothing.
 6. Types: same type always; Phenotype, Symptom and Finding with each other; a Disease with a
    Phenotype/Symptom/Finding only through a UMLS, HP, DOID or NAME key (an explicit cross-ontology
    mapping, or a symptom named exactly like a phenotype); a SideEffect (SIDER/UMLS) with those clinical
    types only through its own UMLS id; every other type only with its own type (Compound with Compound,
    Gene with Gene ...). Cross-type merges (Disease with a finding type, SideEffect with anything) also
    need a name or exact/layperson synonym on each side sharing at least 60% of their words (Jaccard):
-   HPO's "Seizure" lists epilepsy's UMLS CUI, but a seizure is not epilepsy.
+   HPO's "Osteolytic defects of the phalanges of the hand" lists Hajdu-Cheney syndrome's UMLS CUI, but
+   the feature is not the syndrome.
 7. The merged entity's type: Disease if any member is a Disease (DO's and HPO's "hypertension" become
    one Disease carrying both sets of facts), else the first of Phenotype, Symptom, Finding, SideEffect.
 8. Preferred id by a fixed namespace priority for that type (PREFERRED_PREFIXES); the other ids become
@@ -145,8 +145,8 @@ def _name_words(e: Entity) -> list[frozenset[str]]:
 
 def names_agree(a: Entity, b: Entity, threshold: float = 0.6) -> bool:
     """Whether some name or exact/layperson synonym of `a` and of `b` share most of their words
-    (Jaccard >= threshold): a guard on cross-type merges, where a loose xref would otherwise turn
-    "Seizure" into "epilepsy" or an HPO feature into the syndrome that has it."""
+    (Jaccard >= threshold): a guard on cross-type merges, where a loose xref would otherwise turn an
+    HPO feature into the syndrome that has it."""
     for wa in _name_words(a):
         for wb in _name_words(b):
             if wa and wb and len(wa & wb) / len(wa | wb) >= threshold:
