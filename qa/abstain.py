@@ -58,7 +58,7 @@ _NOT_RECORDED: list[tuple[re.Pattern, str]] = [
 ]
 _DOSING = _rx(r"dos(?:e|es|age|ages|ing)", r"mg", r"milligrams?", r"how many (?:pills|tablets|capsules)",
               r"how much .* (?:take|give)", r"how often should", r"overdose", r"maximum daily")
-_ADVICE = _rx(r"should i", r"can i (?:take|stop|start|use|mix|drink)", r"is it safe", r"safe (?:for|to)",
+_ADVICE = _rx(r"should i", r"can i (?:stop|start|mix|drink|combine)", r"is it safe", r"safe (?:for|to)",
               r"my (?:doctor|child|son|daughter|baby|wife|husband|mother|father|mom|dad)", r"i(?:'m| am) pregnant",
               r"should my")
 _PERSONAL = _rx(r"i have", r"i've got", r"i feel", r"i(?:'m| am) (?:having|feeling|suffering)", r"my \w+ hurts?")

@@ -254,7 +254,9 @@ class ExtractiveComposer:
             if facts:
                 a, b = x, y
                 break
-        matching = [f for f in facts if not predicates or f.predicate in predicates]
+        # the question's own relation (the first the intent lists): "does X treat Y" is not answered yes by
+        # "X palliates Y"; that fact is reported as what the graph does record
+        matching = [f for f in facts if not predicates or f.predicate == predicates[0]]
         sentences: list[Sentence] = []
         if len(matching) > 1 and all(f.predicate == "subclass_of" for f in matching) and \
                 matching[0].object == matching[1].subject:   # an is-a chain
@@ -274,12 +276,14 @@ class ExtractiveComposer:
         sentences.append(Sentence(
             f"The graph holds no fact that {names.name(subj)} {relation} {names.name(obj)}.", []))
         if facts:  # linked, but by another relation
-            others = facts[:3]
+            others = [f for f in facts if f not in matching][:3]
             listed = join_items([f"{render_fact(f, names)} {citer.mark(f.id)}" for f in others])
             sentences.append(Sentence(f"It does record that {listed}.", [f.id for f in others]))
         elif pred:
-            # what the graph does hold for the first entity with this relation, as context
+            # what the graph does hold for the subject with this relation, as context
             context = [sf for sf in result.facts if sf.fact.predicate == pred and subj in (sf.fact.subject, sf.fact.object)]
+            if not context and self.store is not None:
+                context = [ScoredFact(f, 0.0) for f in self.store.facts(subj, [pred], "out", limit=self.max_items)]
             sentences.extend(self._groups(context, [subj], result, citer, names)[:1])
         return Composition(sentences, verdict="no")
 

@@ -460,11 +460,11 @@ def _classes(folder: Path) -> Iterator[tuple[str, str, str]]:
 
 
 def _hpo_annotations(folder: Path) -> Iterator[tuple[str, str, str, str]]:
-    """(disease, has_phenotype, HP term, disease name) from phenotype.hpoa, NOT rows skipped."""
+    """(disease, has_phenotype, HP term, disease name) from phenotype.hpoa; NOT rows skipped."""
     with gzip.open(folder / "hpo" / "phenotype.hpoa.gz", "rt", encoding="utf-8") as fh:
         lines = (line for line in fh if not line.startswith("#"))
         for row in csv.DictReader(lines, delimiter="\t"):
-            if row["qualifier"].strip().upper() == "NOT" or row["aspect"].strip() != "P":
+            if row["qualifier"].strip().upper() == "NOT":   # every aspect (P, I, C, M) is a has_phenotype row
                 continue
             d, p = _norm(row["database_id"]), _norm(row["hpo_id"])
             if d and p:
@@ -561,7 +561,7 @@ def generate_questions(folder: Path) -> tuple[list[dict], list[dict]]:
         if s in nodes and o in nodes:           # the compounds and genes Hetionet kept
             by_anchor["binds"][s].add(o)
     for s, p, o in _classes(folder):
-        if s in nodes:
+        if s in nodes and o in nodes:          # Hetionet's own 345 classes (its published filter)
             by_anchor["member_of_class"][s].add(o)
     rare_names: dict[str, str] = {}
     for d, p, o, name in _hpo_annotations(folder):
