@@ -150,15 +150,10 @@ def machine() -> dict[str, str]:
             "python": platform.python_version()}
 
 
-def ensure_graph(store: str | None, home: Path) -> str:
+def ensure_graph(store: str | None, folder: Path) -> str:
     if store:
         return store
-    from kgqa.settings import load_settings
-    default = load_settings().store_url
-    path = default[len("sqlite:///"):] if default.startswith("sqlite:///") else ""
-    if path and Path(path).is_file():
-        return default
-    target = home / "hpo.sqlite"
+    target = folder / "hpo.sqlite"
     if not target.is_file():
         print(f"building the HPO graph into {target} (once)", file=sys.stderr)
         from kgqa.build import build_graph
@@ -202,8 +197,10 @@ def write_markdown(path: Path, results: list[PhaseResult], info: dict, args, sto
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--store", help="store URL (default: the configured graph if built, else an HPO graph "
-                                   "built once into .cache/bench-api)")
+    p.add_argument("--store", help="store URL (default: the HPO graph, built once into .cache/bench-api)")
+    p.add_argument("--home", default=str(REPO / ".cache" / "test-home"),
+                   help="KGQA_HOME of the server: its embedding cache (keyed by model and graph version, so "
+                        "sharing the tests' cache is safe and saves embedding every name again)")
     p.add_argument("--workers", default="1,2", help="server worker counts to measure, comma-separated (default 1,2)")
     p.add_argument("--threads", type=int, default=4, help="server threads per worker (KGQA_API_THREADS)")
     p.add_argument("--concurrency", type=int, default=8)
@@ -213,9 +210,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=str(REPO / "bench" / "results" / "api.md"))
     args = p.parse_args(argv)
 
-    home = REPO / ".cache" / "bench-api"
-    home.mkdir(parents=True, exist_ok=True)
-    store = ensure_graph(args.store, home)
+    folder = REPO / ".cache" / "bench-api"
+    folder.mkdir(parents=True, exist_ok=True)
+    home = Path(args.home)
+    store = ensure_graph(args.store, folder)
     phases = [
         Phase("GET /healthz (baseline)", "GET", "/healthz", auth=False),
         Phase("GET /v1/kg/version (baseline)", "GET", "/v1/kg/version"),
@@ -227,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     info: dict = {}
     for workers in [int(w) for w in args.workers.split(",") if w.strip()]:
         env = {"KGQA_API_KEYS": f"{KEY}:reader:bench", "KGQA_API_RATE": "0",
-               "KGQA_API_THREADS": str(args.threads), "KGQA_API_KEY_FILE": str(home / "no-keys.json")}
+               "KGQA_API_THREADS": str(args.threads), "KGQA_API_KEY_FILE": str(folder / "no-keys.json")}
         log_path = Path(tempfile.mkstemp(prefix="bench-api-", suffix=".log")[1])
         server = LiveServer(store, home, log_path, env, workers=workers)
         try:
