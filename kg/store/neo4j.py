@@ -315,6 +315,20 @@ class Neo4jStore(GraphStore):
         params = {k: _safe(v) for k, v in params.items()}
         return self._read(lambda tx: [r.data() for r in tx.run(query, params)])
 
+    def _stream(self, query: str, **params) -> Iterator[dict[str, Any]]:
+        """Rows of one query, fetched lazily (one sort on the server for a whole scan: keyset paging
+        would make ArcadeDB scan and sort the whole type once per page)."""
+        tx = getattr(self._local, "tx", None)
+        try:
+            if tx is not None:
+                yield from [r.data() for r in tx.run(query, params)]
+                return
+            with self._session(False) as session:
+                for record in session.run(query, params):
+                    yield record.data()
+        except (neo4j_errors.Neo4jError, neo4j_errors.DriverError, OSError) as exc:
+            raise self._explain(exc) from exc
+
     def _ensure_schema(self) -> None:
         """Constraints and indexes, created when the store is first opened on a database (a graph
         imported with neo4j-admin gets them here). A read-only user cannot create them: reads still work."""
@@ -418,17 +432,10 @@ class Neo4jStore(GraphStore):
         return [found[i] for i in ids if i in found]
 
     def iter_entities(self, types: Sequence[str] | None = None, batch_size: int = 5000) -> Iterator[Entity]:
-        after = ""
-        type_filter = "AND e.type IN $types " if types else ""
-        while True:
-            rows = self._rows(f"MATCH (e:Entity) WHERE e.id > $after {type_filter}"
-                              "RETURN properties(e) AS p ORDER BY e.id LIMIT $n",
-                              after=after, types=list(types or []), n=int(batch_size))
-            for r in rows:
-                yield _entity_from(r["p"])
-            if len(rows) < batch_size:
-                return
-            after = rows[-1]["p"]["id"]
+        type_filter = "WHERE e.type IN $types " if types else ""
+        for row in self._stream(f"MATCH (e:Entity) {type_filter}RETURN properties(e) AS p ORDER BY e.id",
+                                types=list(types or [])):
+            yield _entity_from(row["p"])
 
     # ---- facts --------------------------------------------------------------------------------
     def get_fact(self, fact_id: str) -> Fact | None:
@@ -497,17 +504,10 @@ class Neo4jStore(GraphStore):
         return paths[:limit]
 
     def iter_facts(self, batch_size: int = 10000) -> Iterator[Fact]:
-        """Every fact in id order: one index-ordered stream per predicate, merged."""
+        """Every fact in id order: one id-ordered stream per predicate, merged."""
         def stream(predicate: str) -> Iterator[tuple[str, Fact]]:
-            after = ""
-            while True:
-                rows = self._rows(f"MATCH ()-[r:`{predicate}`]->() WHERE r.id > $after "
-                                  f"RETURN {_FACT_COLUMNS} ORDER BY id LIMIT $n", after=after, n=int(batch_size))
-                for r in rows:
-                    yield r["id"], _fact_from(r["id"], r["p"], r["s"], r["o"], r["prov"])
-                if len(rows) < batch_size:
-                    return
-                after = rows[-1]["id"]
+            for r in self._stream(f"MATCH ()-[r:`{predicate}`]->() RETURN {_FACT_COLUMNS} ORDER BY id"):
+                yield r["id"], _fact_from(r["id"], r["p"], r["s"], r["o"], r["prov"])
         for _, fact in heapq.merge(*(stream(p) for p in PREDICATES), key=lambda pair: pair[0]):
             yield fact
 
