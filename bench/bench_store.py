@@ -201,6 +201,7 @@ def run(n_facts: int, out: Path, queries: int, path_queries: int, tmp: str | Non
     lines: list[str] = []
     say = lambda s="": (print(s, flush=True), lines.append(s))  # noqa: E731
 
+    load_avg_start = os.getloadavg()[0]
     t = time.perf_counter()
     g = Graph(n_facts)
     gen_s = time.perf_counter() - t
@@ -362,6 +363,29 @@ def run(n_facts: int, out: Path, queries: int, path_queries: int, tmp: str | Non
         "the endpoints (a hub can still be the meeting point of the two searches), so its answers can "
         "miss paths through two adjacent hubs; the dict BFS has no cap and returns only the first path, "
         "not up to 10 with their facts and provenance.")
+    say()
+    say("## Against the targets")
+    say()
+    load_avg_end = os.getloadavg()[0]
+    say(f"Machine load during the run: 1-minute load average {load_avg_start:.1f} at the start and "
+        f"{load_avg_end:.1f} at the end on {os.cpu_count()} CPUs, so this process got a fraction of a core; "
+        "wall-clock times are inflated by that, CPU-seconds much less.")
+    say()
+    rate_cpu = len(g) / store_cpu
+    say(f"- Import rate, target at least 200,000 facts/s: {'met' if rate_cpu >= 200_000 else 'NOT met'} "
+        f"({rate_cpu:,.0f} facts per CPU-second for the store's share, {len(g) / load_s:,.0f} facts/s wall clock "
+        "here). Per fact the store writes a fact row and a provenance row and builds four B-tree indexes "
+        "(fact id, two covering 1-hop indexes, provenance key); the split above shows where the time goes.")
+    say(f"- Typed 1-hop from a hub, DESIGN figure 0.06 ms p50: {statistics.median(hub_raw):.3f} ms p50 for the "
+        f"indexed SQL itself; {statistics.median(hub_typed):.3f} ms p50 through the API, which also reads the "
+        "provenance and builds 100 Fact objects.")
+    say(f"- 2-hop with a limit, DESIGN figure 3 ms: {statistics.median(two):.1f} ms p50 here for 21 untyped "
+        "API calls (20 neighbours, then 10 facts of each) with provenance.")
+    if len(g) >= 10_000_000:
+        say(f"- Scale target (12.5M facts import, 1-hop in milliseconds, under 8 GB): imported in "
+            f"{load_s / 60:.1f} min wall ({load_cpu:.0f} CPU-s); typed 1-hop p50 {statistics.median(rand_typed):.3f} ms "
+            f"(random node) and {statistics.median(hub_typed):.3f} ms (hub); peak RSS {rss_queries:,.0f} MiB "
+            f"({'under' if rss_queries < 8192 else 'OVER'} 8 GB).")
     text = "\n".join(lines) + "\n"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)
@@ -379,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=None, help="markdown output (default bench/results/store.md)")
     ap.add_argument("--tmp", default=None, help="folder for the temporary database (default: system temp)")
     args = ap.parse_args(argv)
-    default_name = "store.md" if args.facts == HETIONET_FACTS else f"store_{args.facts}.md"
+    default_name = "store.md" if args.facts == HETIONET_FACTS else "store_scale.md"
     out = args.out or Path(__file__).parent / "results" / default_name
     run(args.facts, out, args.queries, args.path_queries, args.tmp)
     print(f"wrote {out}", file=sys.stderr)
