@@ -14,6 +14,7 @@ Results go to bench/results/neo4j.md (or --out).
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import tempfile
@@ -90,6 +91,7 @@ def _queries(store, g: Graph, queries: int, path_queries: int) -> tuple[dict[str
 
 
 def run(n_facts: int, out: Path, queries: int, path_queries: int) -> str:
+    load_before = os.getloadavg()[0]
     g = Graph(n_facts)
     print(f"graph: {len(g.ids):,} entities, {len(g):,} facts", flush=True)
     root = Path(tempfile.mkdtemp(prefix="bench_neo4j_"))
@@ -123,6 +125,7 @@ def run(n_facts: int, out: Path, queries: int, path_queries: int) -> str:
     finally:
         server.stop()
 
+    load_after = os.getloadavg()[0]
     lines: list[str] = []
     say = lines.append
     say(f"# Neo4j store (Bolt) next to SQLite, synthetic Hetionet-shaped graph ({len(g):,} facts)")
@@ -130,8 +133,9 @@ def run(n_facts: int, out: Path, queries: int, path_queries: int) -> str:
     say(f"Run: `.venv/bin/python -m bench.bench_neo4j{'' if n_facts == 200_000 else f' --facts {n_facts}'}` on "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.")
     say(f"Machine: {_machine()}. The Bolt server (ArcadeDB {_arcadedb_version()}, 3 GiB heap) runs on the same "
-        "two cores as the client. Other engineers were using the machine during the run (load average well "
-        "above 2), so absolute timings carry their noise; both stores ran in the same conditions.")
+        "two cores as the client. Other engineers were using the machine during the run (1-minute load "
+        f"average {load_before:.1f} at the start, {load_after:.1f} at the end, on 2 cores), so absolute timings "
+        "carry their noise; both stores ran in the same conditions, one after the other.")
     say("")
     say(f"Graph: {len(g.ids):,} entities (2 names each), {len(g):,} facts (bench/bench_store.py's generator, "
         "scaled down from Hetionet's 2.25M facts to keep the Bolt load short). Server start-up: "

@@ -571,11 +571,15 @@ class Neo4jStore(GraphStore):
                                      f"{end} is not an entity of the graph; add the entity first")
         if not merged:
             return 0
+        # one typed index lookup per predicate, each with only its own facts' ids
+        ids_by_predicate: dict[str, list[str]] = {}
+        for f in merged.values():
+            ids_by_predicate.setdefault(f.predicate, []).append(f.id)
+        arms = sorted(ids_by_predicate)
         query = " UNION ALL ".join(
-            f"MATCH ()-[r:`{p}`]->() WHERE r.id IN $ids RETURN r.id AS id, r.prov AS prov, "
-            "startNode(r).id AS s, endNode(r).id AS o" for p in sorted({f.predicate for f in merged.values()}))
-        # an id already stored under another predicate is found by a full lookup
-        existing = {r["id"]: r for r in tx.run(query, ids=list(merged))}
+            f"MATCH ()-[r:`{p}`]->() WHERE r.id IN $ids{k} RETURN r.id AS id, r.prov AS prov, "
+            "startNode(r).id AS s, endNode(r).id AS o" for k, p in enumerate(arms))
+        existing = {r["id"]: r for r in tx.run(query, {f"ids{k}": ids_by_predicate[p] for k, p in enumerate(arms)})}
         # an id stored under another predicate: possible only for ids not derived from the triple
         missing = [i for i, f in merged.items() if i not in existing and i != fact_id(f.subject, f.predicate, f.object)]
         if missing:
