@@ -138,7 +138,8 @@ class Triager:
         kb, scorer = self.knowledge, self.scorer
         extracted = extract_findings(text, self.linker, kb.findings, kb.acute_terms) if text.strip() else ExtractedFindings()
         # modifiers ("sharp", "left", "episodic") and other non-findings the linker may pick up
-        extracted.findings = [f for f in extracted.findings if kb.is_reportable(f.entity.id)]
+        extracted.findings = [f for f in extracted.findings if kb.is_reportable(f.entity.id)
+                              and not _likely_mislink(kb, f)]
         findings = self._merge_answers(extracted.findings, answers or {})
         patient = extracted.patient
         if age is not None:
@@ -227,6 +228,12 @@ class Triager:
             parts.append("No condition in the graph fits these findings well.")
         parts.append(f"Urgency: {result.urgency}. {result.advice}")
         return " ".join(parts)
+
+
+def _likely_mislink(kb: ConditionKnowledge, f: TriageFinding) -> bool:
+    """A one-word mention linked to a term only rare diseases use ("cheeks" -> Full cheeks, "tall" -> Tall
+    stature) is almost always a body-part or ordinary word, not a complaint."""
+    return len(f.text.split()) <= 1 and not kb.concerns_frequent_conditions(f.entity.id)
 
 
 def ddxplus_questions(sources_dir: str | os.PathLike | None = None) -> dict[str, str]:

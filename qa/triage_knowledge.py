@@ -8,8 +8,9 @@ condition annotated with "retrosternal chest pain" also has "chest pain" (the tr
 
 Conditions fall into three prior tiers for a pre-diagnosis setting (see docs/triage.md):
 - acute: DDXPlus' 49 conditions, the common acute complaints a symptom checker exists for;
-- common: diseases that Hetionet or the Disease Ontology's disease–symptom table describe (a few hundred
-  common complex diseases);
+- common: Hetionet's diseases (about 130 common complex diseases);
+- described: other diseases the Disease Ontology's disease–symptom table describes (many are infections
+  rare outside their endemic areas);
 - rare: every other condition (mostly the ~8,000 rare Mendelian diseases annotated by HPO from OMIM/Orphanet).
 """
 from __future__ import annotations
@@ -28,12 +29,14 @@ FINDING_TYPES = ("Phenotype", "Symptom", "Finding")
 CONDITION_PREDICATES = ("has_phenotype", "presents_symptom")
 
 # Relative prior weight of ONE condition in each tier. Chosen for a person who describes acute complaints
-# to a symptom checker: on the full graph the 49 DDXPlus conditions together carry ~68% of the prior mass,
-# the ~1,000 common diseases ~25%, and the ~11,500 rare diseases ~5% (each rare disease 1/3000 of an acute one).
-TIER_PRIOR = {"acute": 1.0, "common": 0.018, "rare": 0.0003}
+# to a symptom checker: on the full graph the 49 DDXPlus conditions together carry ~85% of the prior mass
+# (after the prevalence classes of data/triage_condition_priors.tsv), Hetionet's ~130 common complex
+# diseases ~3%, the ~800 other diseases the DO disease–symptom table describes (many tropical infections)
+# ~3%, and the ~11,500 rare diseases ~5% (each rare disease 1/3000 of an acute one).
+TIER_PRIOR = {"acute": 1.0, "common": 0.018, "described": 0.003, "rare": 0.0003}
 # Probability that a condition shows a finding its profile does not list ("leak"): DDXPlus profiles are
 # meant to be complete for the questions it asks; literature-derived profiles miss more.
-TIER_LEAK = {"acute": 0.02, "common": 0.04, "rare": 0.04}
+TIER_LEAK = {"acute": 0.02, "common": 0.04, "described": 0.04, "rare": 0.04}
 # Frequency assumed when a fact gives none, per source (HPO gives frequencies for about a third).
 DEFAULT_FREQUENCY = {"ddxplus": 0.55, "hpo": 0.45, "hetionet": 0.35, "do_reports": 0.5, "disease_ontology": 0.5}
 # DDXPlus antecedents (risk factors, history) are less expected than its symptoms.
@@ -43,8 +46,8 @@ FALLBACK_FREQUENCY = 0.4
 # DDXPlus lists each condition's evidences without frequencies. A patient reports about this many of a
 # condition's listed symptoms, so each one of n listed symptoms has P = DDX_EXPECTED_SYMPTOMS / n (clipped):
 # a condition that lists 25 symptoms explains any single one less well than one that lists 8.
-DDX_EXPECTED_SYMPTOMS = 6.0
-DDX_FREQUENCY_RANGE = (0.25, 0.85)
+DDX_EXPECTED_SYMPTOMS = 4.0
+DDX_FREQUENCY_RANGE = (0.25, 0.75)
 PRIORS_FILE = Path(__file__).resolve().parent.parent / "data" / "triage_condition_priors.tsv"
 PRIOR_CLASS_WEIGHT = {"very_common": 4.0, "common": 2.0, "uncommon": 1.0, "rare": 0.25, "very_rare": 0.05}
 OUT_OF_AGE_FACTOR = 0.1
@@ -205,6 +208,19 @@ class ConditionKnowledge:
         # terms the acute (DDXPlus) conditions are annotated with: the vocabulary triage reasons in
         self.acute_terms = frozenset(t for cid, c in self.conditions.items() if c.tier == "acute"
                                      for t in self.profiles[cid])
+        self._frequent_cache: dict[str, bool] = {}
+
+    def concerns_frequent_conditions(self, term: str) -> bool:
+        """Whether an acute or common condition lists the term, a term below it or one up to 3 steps above
+        it. Terms only rare diseases use ("flat forehead", "full cheeks") are dysmorphology, not complaints."""
+        got = self._frequent_cache.get(term)
+        if got is None:
+            frequent = ("acute", "common")
+            got = any(self.conditions[c].tier in frequent for c in self.closed(term)) or any(
+                self.conditions[c].tier in frequent for a, d in self.ancestors(term).items() if 0 < d <= 3
+                for c in self.by_term.get(a, ()))
+            self._frequent_cache[term] = got
+        return got
 
     def warm_up(self) -> None:
         """Precompute the hierarchy look-ups of the acute conditions' findings (first calls stay fast)."""
@@ -408,8 +424,10 @@ def _tier(entity: Entity, in_do_symptom_table: bool) -> str:
     sources = {s.lower() for s in entity.sources}
     if entity.id.upper().startswith("DDXPLUS:") or _severity_from_entity(entity) is not None:
         return "acute"
-    if "hetionet" in sources or in_do_symptom_table:
+    if "hetionet" in sources:
         return "common"
+    if in_do_symptom_table:
+        return "described"
     return "rare"
 
 
