@@ -12,7 +12,7 @@ if _ROOT not in sys.path:
 import streamlit as st  # noqa: E402
 
 from ui.components.errors import user_errors  # noqa: E402
-from ui.context import GraphMissing, get_context, mark_app_ran, settings_summary  # noqa: E402
+from ui.context import GraphMissing, get_context, mark_app_ran, settings_summary, start_warmup  # noqa: E402
 
 st.set_page_config(page_title="kgqa · medical knowledge graph", page_icon=":material/hub:", layout="wide")
 
@@ -41,6 +41,8 @@ except Exception as exc:  # noqa: BLE001 - a broken store must not show a traceb
     with user_errors("Opening the graph"):
         raise exc
     st.stop()
+
+start_warmup(ctx)
 
 with st.sidebar:
     st.caption(settings_summary(ctx.settings))

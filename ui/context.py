@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,7 +118,7 @@ def get_context() -> KGContext:
     return _open_context(key, settings)
 
 
-@st.cache_resource(show_spinner="Loading the entity linker (once per server)…")
+@st.cache_resource(show_spinner="Loading the linker and models (once per server)…")
 def _warm(key: StoreKey, part: str, _ctx: KGContext) -> bool:
     getattr(_ctx, part)
     return True
@@ -126,6 +127,35 @@ def _warm(key: StoreKey, part: str, _ctx: KGContext) -> bool:
 def warm(ctx: KGContext, part: str) -> None:
     """Build `ctx.<part>` (linker, answerer, triager) under a spinner the first time only."""
     _warm(store_key(ctx.settings), part, ctx)
+
+
+WARM_PARTS = ("linker", "answerer", "triager")
+
+
+@st.cache_resource(show_spinner=False)
+def _start_warmup(key: StoreKey, _ctx: KGContext) -> threading.Thread:
+    def work() -> None:
+        for part in WARM_PARTS:
+            try:
+                getattr(_ctx, part)
+            except Exception:  # noqa: BLE001 - the page that needs it reports the error to the user
+                log.exception("kgqa ui: warming up the %s failed", part)
+        log.info("kgqa ui: linker, answerer and triager ready for %s", key.url)
+
+    thread = threading.Thread(target=work, name="kgqa-ui-warmup", daemon=True)
+    thread.start()
+    return thread
+
+
+def start_warmup(ctx: KGContext) -> None:
+    """Build the linker, answerer and triager in the background once per server, so that the first
+    question does not wait for them (KGQA_UI_WARMUP=0 turns this off). Contexts handed over with
+    `use_context` are left as they are."""
+    if os.environ.get("KGQA_UI_WARMUP", "1").lower() in ("0", "false", "no"):
+        return
+    if _PRESET.get(ctx.settings.store_url) is ctx:
+        return
+    _start_warmup(store_key(ctx.settings), ctx)
 
 
 def settings_summary(settings: Settings) -> str:

@@ -70,7 +70,7 @@ def served_app(hpo_graph, tmp_path_factory):
     port = _free_port()
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
     TEST_HOME.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, KGQA_STORE=hpo_graph, KGQA_HOME=str(TEST_HOME), KGQA_LLM="none",
+    env = dict(os.environ, KGQA_STORE=hpo_graph, KGQA_HOME=str(TEST_HOME), KGQA_LLM="none", KGQA_UI_WARMUP="0",
                KGQA_CONFIG="/nonexistent/kgqa.toml")
     cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
@@ -147,7 +147,11 @@ def test_browser_asks_a_question_and_shows_the_answer_with_a_citation(served_app
     time.sleep(1.5)  # let the evidence graph settle before the screenshot
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "ui-ask.png"
-    browser.set_window_size(1400, max(1400, min(5000, browser.execute_script(
-        "return document.body.scrollHeight"))))
+    # the app scrolls inside its main container: grow the window to its full height for the screenshot
+    full = browser.execute_script(
+        "const m = document.querySelector('[data-testid=\"stMain\"]') || document.body;"
+        "return m.scrollHeight;")
+    browser.set_window_size(1400, max(1400, min(6000, int(full) + 150)))
+    time.sleep(1.0)
     assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
     print(f"browser: answer with citations shown {answered_s:.1f} s after asking; screenshot {shot}")

@@ -87,7 +87,7 @@ def network_html(view: GraphView, height: int = 420) -> str:
     """A standalone HTML page drawing the view with vis-network (drag, zoom, hover for details)."""
     from pyvis.network import Network
 
-    net = Network(height=f"{height - 10}px", width="100%", directed=True, cdn_resources="in_line")
+    net = Network(height=f"{height - 4}px", width="100%", directed=True, cdn_resources="in_line")
     for node in view.nodes.values():
         colour = TYPE_COLOURS.get(node.type, DEFAULT_COLOUR)
         tip = _safe(f"{node.label}\n{node.id}") + (f"\n{node.type}" if node.type else "")
@@ -103,8 +103,9 @@ def network_html(view: GraphView, height: int = 420) -> str:
       "interaction": {"hover": true, "navigationButtons": false, "tooltipDelay": 120},
       "edges": {"arrows": {"to": {"enabled": true, "scaleFactor": 0.6}}, "smooth": {"type": "dynamic"}}
     }""")
-    page = net.generate_html(notebook=False)
-    return _EXTERNAL.sub("", page)
+    page = _EXTERNAL.sub("", net.generate_html(notebook=False))
+    # no page margin or card border: the frame is exactly the network's height, without a scrollbar
+    return page.replace("<head>", "<head><style>body{margin:0} .card{border:0}</style>", 1)
 
 
 def _short(label: str, limit: int = 40) -> str:

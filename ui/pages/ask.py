@@ -125,7 +125,10 @@ with user_errors("The Ask page"):
     if history and st.sidebar.button("Clear the conversation", icon=":material/delete:"):
         history.clear()
 
-    if not history and PENDING not in st.session_state:
+    # pinned to the bottom of the page wherever it is called; called first so that a question typed on
+    # a first visit hides the introduction in the same run
+    typed = st.chat_input("Ask about a disease, symptom, drug or gene…", key="ask-input")
+    if not history and PENDING not in st.session_state and not typed:
         st.markdown("Ask about diseases, symptoms, drugs and genes, in medical or everyday words. "
                     "Every statement in an answer is cited to facts of the graph, with their sources.")
         examples = examples_for(ctx)
@@ -142,7 +145,6 @@ with user_errors("The Ask page"):
         with st.chat_message("assistant"):
             render_answer(turn, i, latest=i == len(history) - 1, store=ctx.store)
 
-    typed = st.chat_input("Ask a question, e.g. which genes are linked to asthma?", key="ask-input")
     question = (typed or st.session_state.pop(PENDING, None) or "").strip()
     if question:
         with st.chat_message("user"):

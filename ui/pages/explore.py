@@ -11,7 +11,7 @@ from kg.model import PREDICATES, Entity
 from kg.store.base import GraphStore
 from ui.components.chips import TYPE_ICONS
 from ui.components.errors import explain, user_errors
-from ui.components.format import (fact_sentence, predicate_words, provenance_summary, synonyms_by_kind,
+from ui.components.format import (evidence_parts, fact_sentence, predicate_words, synonyms_by_kind,
                                   xref_markdown)
 from ui.components.graph import graph_of_facts, show_graph
 from ui.context import get_context, warm
@@ -149,14 +149,19 @@ def fact_table(store: GraphStore, entity: Entity, predicate: str, direction: str
                                    key=key))
     facts = store.facts(entity.id, [predicate], direction, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     others = store.get_entities([f.object if direction == "out" else f.subject for f in facts])
-    names = {i: e.name for i, e in others.items()} | {entity.id: entity.name}
-    lines = ["| fact | other end | provenance |", "|---|---|---|"]
+    lines = ["| other end | evidence | source |", "|---|---|---|"]
+    licenses: dict[tuple[str, str], str] = {}
     for f in facts:
         other_id = f.object if direction == "out" else f.subject
         other = others.get(other_id)
-        other_txt = f"{other.name} · {other.type} ({xref_markdown(other_id)})" if other else xref_markdown(other_id)
-        lines.append(f"| {_cell(fact_sentence(f, names))} | {_cell(other_txt)} | {_cell(provenance_summary(f))} |")
+        other_txt = f"**{other.name}** · {other.type} · {xref_markdown(other_id)}" if other else xref_markdown(other_id)
+        evidence = " / ".join("; ".join(evidence_parts(p.evidence)) or "—" for p in f.provenance) or "—"
+        source = ", ".join(f"{p.source} {p.version}".strip() for p in f.provenance) or "no provenance"
+        for p in f.provenance:
+            licenses[(p.source, p.version)] = p.license or "license not recorded"
+        lines.append(f"| {_cell(other_txt)} | {_cell(evidence)} | {_cell(source)} |")
     st.markdown("\n".join(lines))
+    st.caption(" · ".join(f"{src} {ver}: {lic}".replace("  ", " ") for (src, ver), lic in licenses.items()))
     if others:
         labels = {i: f"{e.name} · {e.type}" for i, e in others.items()}
         st.selectbox("Open one of these", options=[""] + list(labels), format_func=lambda i: labels.get(i, "—"),
