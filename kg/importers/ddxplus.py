@@ -3,10 +3,11 @@
 Entities:
 - each condition: `DDXPLUS:<slug>` Disease, named in English, ICD-10 codes as xrefs, and its severity in
   the description ("DDXPlus severity 2 of 5; 1 is the most severe").
-- each evidence: `DDXPLUS:E_<n>` Finding; its English question is the description. Its name and its HPO
-  phenotype (an xref, so the clique step merges the finding into the HPO concept) come from the
-  hand-written data dictionary `data/ddxplus_hpo_map.tsv` (one row per evidence with a clear phenotype,
-  the justification written next to it); evidences not in the table are named by their question.
+- each evidence: `DDXPLUS:E_<n>` Finding; its English question is the description. Its short name and,
+  where one exists, its HPO phenotype (an xref, so the clique step merges the finding into the HPO
+  concept) come from the hand-written data dictionary `data/ddxplus_hpo_map.tsv` (one row per evidence,
+  the reason for each mapping written next to it; 111 of 223 map to HPO). An evidence missing from the
+  table is named by its question.
 Facts: condition has_phenotype finding, evidence {"role": "symptom"} for its symptoms and
 {"role": "antecedent"} for its antecedents (risk factors, history: filter on the role to tell them apart). The release gives no per-evidence probability, so none is recorded.
 
