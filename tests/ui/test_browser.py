@@ -149,8 +149,7 @@ def test_browser_asks_a_question_and_shows_the_answer_with_a_citation(served_app
     shot = ARTIFACTS / "ui-ask.png"
     # the app scrolls inside its main container: grow the window to its full height for the screenshot
     full = browser.execute_script(
-        "const m = document.querySelector('[data-testid=\"stMain\"]') || document.body;"
-        "return m.scrollHeight;")
+        "return Math.max(...Array.from(document.querySelectorAll('section, div, body'), e => e.scrollHeight));")
     browser.set_window_size(1400, max(1400, min(6000, int(full) + 150)))
     time.sleep(1.0)
     assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 10_000

@@ -105,7 +105,7 @@ def network_html(view: GraphView, height: int = 420) -> str:
     }""")
     page = _EXTERNAL.sub("", net.generate_html(notebook=False))
     # no page margin or card border: the frame is exactly the network's height, without a scrollbar
-    return page.replace("<head>", "<head><style>body{margin:0} .card{border:0}</style>", 1)
+    return page.replace("<head>", "<head><style>html,body{margin:0;overflow:hidden} .card{border:0} #mynetwork{box-sizing:border-box}</style>", 1)
 
 
 def _short(label: str, limit: int = 40) -> str:
