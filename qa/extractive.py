@@ -233,13 +233,28 @@ class ExtractiveComposer:
             found.sort(key=lambda f: f.predicate not in predicates)
         return found
 
-    def _subclass_chain(self, child: str, ancestor: str, max_hops: int = 6) -> list[Fact]:
-        """The is-a chain from `child` up to `ancestor` ("is cystic fibrosis a respiratory system disease?")."""
-        for path in self.store.shortest_paths(child, ancestor, max_hops=max_hops, limit=5,
-                                              predicates=["subclass_of"]):
-            ents = path.entities
-            if path.facts and all(f.subject == ents[i] and f.object == ents[i + 1] for i, f in enumerate(path.facts)):
-                return list(path.facts)
+    def _subclass_chain(self, child: str, ancestor: str, max_depth: int = 10) -> list[Fact]:
+        """The is-a chain from `child` up to `ancestor` ("is cystic fibrosis a respiratory system disease?"):
+        a breadth-first walk up subclass_of facts (ontologies have few parents per term)."""
+        via: dict[str, Fact | None] = {child: None}
+        frontier = [child]
+        for _ in range(max_depth):
+            nxt = []
+            for node in frontier:
+                for f in self.store.facts(node, ["subclass_of"], "out", limit=50):
+                    if f.object in via:
+                        continue
+                    via[f.object] = f
+                    if f.object == ancestor:
+                        chain, cur = [], ancestor
+                        while via[cur] is not None:
+                            chain.append(via[cur])
+                            cur = via[cur].subject
+                        return chain[::-1]
+                    nxt.append(f.object)
+            if not nxt or len(via) > 5000:
+                break
+            frontier = nxt
         return []
 
     def _yes_no(self, result: RetrievalResult, anchors: list[str], citer: Citer,

@@ -78,12 +78,28 @@ def _stdin_questions() -> Iterator[tuple[int, str]]:
         yield lineno, text
 
 
+def _check_cheaply(args) -> None:
+    """User mistakes found before the graph and its indexes are loaded (seconds saved per mistake)."""
+    from kgqa.settings import load_settings
+    from qa.abstain import EmptyQuestionError, screen_question
+    from qa.llm import LLMError, UnknownLLMError, parse_llm_name
+    try:
+        if args.question is not None:
+            screen_question(args.question)
+        parse_llm_name(args.llm, load_settings(args.config, store=args.store))
+    except (EmptyQuestionError, UnknownLLMError) as exc:
+        raise UserError(str(exc)) from None
+    except LLMError:
+        pass   # reported as a warning with the answer
+
+
 def _ask(args) -> int:
     if args.limit < 1:
         raise UserError(f"--limit {args.limit}: use 1 or more")
     if args.jsonl:
         if args.question:
             raise UserError("--jsonl reads questions from stdin; do not also give QUESTION")
+        _check_cheaply(args)
         ctx = _context(args)
         try:
             for lineno, question in _stdin_questions():
@@ -98,6 +114,7 @@ def _ask(args) -> int:
         return 0
     if not args.question:
         raise UserError("give a QUESTION, e.g. kgqa ask \"what drugs treat asthma?\" (or --jsonl to read stdin)")
+    _check_cheaply(args)
     ctx = _context(args)
     try:
         answer = _answer(ctx, args.question, args.llm, args.limit)
@@ -252,6 +269,11 @@ TF_PATTERNS = [  # (kind, predicate, negated, pattern) for the statement shapes 
 ]
 
 
+# entity types of the two sides of each statement kind, used to decide whether the graph can check it
+TF_TYPES = {"assoc": (["Disease"], ["Gene"]), "treats": (["Compound"], ["Disease"]),
+            "isa": (["Disease"], ["Disease"]), "doid": (["Disease"], None)}
+
+
 @dataclass
 class TFItem:
     text: str
@@ -292,8 +314,8 @@ def load_true_false(path: Path) -> list[TFItem]:
     return items
 
 
-def _top_entity(linker, text: str):
-    mentions = [m for m in linker.link(text) if not m.negated]
+def _top_entity(linker, text: str, types: list[str] | None = None):
+    mentions = [m for m in linker.link(text, types=types) if not m.negated]
     if not mentions:
         return None
     best = max(mentions, key=lambda m: (m.end - m.start, m.score))
@@ -313,11 +335,12 @@ def eval_true_false(answerer, store, linker, items: list[TFItem], citations: Cit
             abstained += answer.abstained
             citations.add(answer, store)
             if item.kind == "doid":
-                ea = _top_entity(linker, item.a)
+                ea = _top_entity(linker, item.a, ["Disease"])
                 can_check = ea is not None
                 predicted = ea is not None and (item.b == ea.id or item.b in ea.xrefs)
             else:
-                ea, eb = _top_entity(linker, item.a), _top_entity(linker, item.b)
+                types_a, types_b = TF_TYPES[item.kind]
+                ea, eb = _top_entity(linker, item.a, types_a), _top_entity(linker, item.b, types_b)
                 can_check = (ea is not None and eb is not None
                              and store.count_facts(ea.id, [item.predicate]) > 0)
                 positive = answer.verdict == "yes"
@@ -366,7 +389,7 @@ def eval_mcq(answerer, store, linker, items: list[MCQItem], citations: CitationT
              progress: bool) -> dict[str, Any]:
     correct = checkable = checkable_correct = 0
     for item in _bar(items, progress, "BiomixQA MCQ"):
-        d1, d2 = _top_entity(linker, item.disease_1), _top_entity(linker, item.disease_2)
+        d1, d2 = _top_entity(linker, item.disease_1, ["Disease"]), _top_entity(linker, item.disease_2, ["Disease"])
         genes_only = not any(o.lower().startswith("rs") for o in item.options)
         can_check = (genes_only and d1 is not None and d2 is not None
                      and store.count_facts(d1.id, ["associated_with"]) > 0
