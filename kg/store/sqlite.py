@@ -734,7 +734,6 @@ class SQLiteStore(GraphStore):
         conn.execute("PRAGMA optimize")
         counts = conn.execute("SELECT (SELECT count(*) FROM entities), (SELECT count(*) FROM facts), "
                               "(SELECT count(*) FROM provenance)").fetchone()
-        self.stats()     # computed now, so the first `kgqa stats` is instant
         return BulkLoadReport(entities=counts[0], facts=counts[1], provenance=counts[2], skipped_facts=skipped,
                               seconds=time.perf_counter() - start, phases=phases)
 
