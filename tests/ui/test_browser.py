@@ -121,8 +121,16 @@ def test_browser_asks_a_question_and_shows_the_answer_with_a_citation(served_app
     assert expected.citations, "the test question must be answerable on the HPO graph"
     first_fact = hpo_context.store.get_fact(expected.citations[0])
 
-    browser.get(served_app)
     wait = WebDriverWait(browser, 180)
+    # the server's first request deep-links to an entity page: it must still run through ui/app.py
+    # (its navigation with page titles, not Streamlit's folder-based one with file names)
+    marfan = expected.entities[0]
+    browser.get(f"{served_app}/explore?id={marfan.id}")
+    wait.until(EC.presence_of_element_located((By.XPATH, f"//h2[normalize-space(.)='{marfan.name}']")))
+    nav = browser.find_element(By.CSS_SELECTOR, "[data-testid='stSidebarNav']").text
+    assert "Triage" in nav and "About" in nav and "app" not in nav.split()
+
+    browser.get(served_app)
     box = wait.until(EC.element_to_be_clickable((By.CSS_SELECTOR, "[data-testid='stChatInputTextArea']")))
     started = time.monotonic()
     box.send_keys(question)

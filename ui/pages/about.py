@@ -3,6 +3,7 @@ how to cite it."""
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlparse
 
 import streamlit as st
 
@@ -38,7 +39,7 @@ with user_errors("The About page"):
         title = info.title if info and info.title else name
         version = counts.get("version") or (info.version if info else "")
         license_ = counts.get("license") or (info.license if info else "")
-        link = f"[{info.url}]({info.url})" if info and info.url else "—"
+        link = f"[{urlparse(info.url).netloc or info.url}]({info.url})" if info and info.url else "—"
         rows.append(f"| **{_cell(title)}** (`{name}`) | {_cell(version)} | {_cell(license_)} | "
                     f"{counts.get('entities', 0):,} | {counts.get('facts', 0):,} | {link} |")
     st.markdown("\n".join(rows))
