@@ -106,7 +106,10 @@ async def run_phase(base_url: str, phase: Phase, concurrency: int, n_requests: i
             return (time.perf_counter() - started) * 1000, r.status_code
 
         for i in range(warmup):
-            await one(i)
+            try:
+                await one(i)
+            except httpx.HTTPError:
+                pass  # counted below if it keeps happening
         latencies: list[float] = []
         counters = {"next": 0, "non_2xx": 0, "failed": 0}
         deadline = time.perf_counter() + max_seconds
@@ -243,7 +246,10 @@ def main(argv: list[str] | None = None) -> int:
                       f"p95 {r.pct(0.95):6.1f} ms  non-2xx {r.non_2xx}  failed {r.failed}", file=sys.stderr)
         finally:
             server.stop()
-            log_path.unlink(missing_ok=True)
+            if any(r.workers == workers and (r.non_2xx or r.failed) for r in results) or not results:
+                print(f"server log kept in {log_path}", file=sys.stderr)
+            else:
+                log_path.unlink(missing_ok=True)
     write_markdown(Path(args.out), results, info, args, store, load)
     print(f"wrote {args.out}", file=sys.stderr)
     bad = [r for r in results if r.non_2xx or r.failed]

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 from pathlib import Path
@@ -37,14 +36,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 # ---- serve ------------------------------------------------------------------------------------------
-def _configure_logging(level: str) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logger = logging.getLogger("kgqa")
-    logger.setLevel(level.upper())
-    if not logger.handlers:
-        logger.addHandler(handler)
-    logger.propagate = False
+def _log_config(level: str) -> dict:
+    """uvicorn's logging plus the kgqa loggers (errors, access lines). uvicorn applies it in every worker
+    process, so `--workers N` logs the same way as one worker."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["kgqa"] = {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}
+    config["handlers"]["kgqa"] = {"class": "logging.StreamHandler", "formatter": "kgqa", "stream": "ext://sys.stderr"}
+    config["loggers"]["kgqa"] = {"handlers": ["kgqa"], "level": level.upper(), "propagate": False}
+    return config
 
 
 def _serve(args) -> int:
@@ -68,10 +70,12 @@ def _serve(args) -> int:
     # Fail now, with the store's own message, rather than answering 503 forever.
     context = KGContext(settings)
     context.store.version()
-    _configure_logging(args.log_level)
     # uvicorn's own access log prints query strings (search text); ours (kgqa.api.access) does not.
+    # A worker busy loading its indexes on a loaded machine can miss uvicorn's 5 s health ping and be
+    # killed mid-start; give it longer.
     common = dict(host=args.host, port=args.port, access_log=False, log_level=args.log_level,
-                  timeout_keep_alive=5, server_header=False)
+                  log_config=_log_config(args.log_level), timeout_keep_alive=5, server_header=False,
+                  timeout_worker_healthcheck=60)
     if args.workers == 1:
         from api.app import create_app
         uvicorn.run(create_app(context, settings, config), **common)
