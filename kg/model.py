@@ -55,8 +55,9 @@ PREDICATE_RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "treats": (("Compound",), ("Disease",) + _FINDINGS),
     "palliates": (("Compound",), ("Disease",) + _FINDINGS),
     "associated_with": (("Disease",) + _FINDINGS, ("Gene",)),
-    "has_phenotype": (("Disease",), _FINDINGS),
-    "presents_symptom": (("Disease",), _FINDINGS),
+    # a finding merged with a disease concept (e.g. HPO "Hypertension" into DOID:10763) is typed Disease
+    "has_phenotype": (("Disease",), ("Disease",) + _FINDINGS),
+    "presents_symptom": (("Disease",), ("Disease",) + _FINDINGS),
     "binds": (("Compound",), ("Gene",)),
     "localizes_to": (("Disease",), ("Anatomy",)),
     "resembles": (("Disease", "Compound"), ("Disease", "Compound")),
