@@ -16,7 +16,6 @@ Only Cypher that both Neo4j 5 and ArcadeDB's Bolt endpoint accept is used (see d
 """
 from __future__ import annotations
 
-import heapq
 import json
 import random
 import re
@@ -432,10 +431,15 @@ class Neo4jStore(GraphStore):
         return [found[i] for i in ids if i in found]
 
     def iter_entities(self, types: Sequence[str] | None = None, batch_size: int = 5000) -> Iterator[Entity]:
+        """Every entity in id order. Read in one unsorted scan and sorted here: a server-side ORDER BY
+        over a whole label holds it all in the server's query heap (ArcadeDB caps that at 512 MB), and
+        keyset pages make ArcadeDB scan and sort the label once per page."""
         type_filter = "WHERE e.type IN $types " if types else ""
-        for row in self._stream(f"MATCH (e:Entity) {type_filter}RETURN properties(e) AS p ORDER BY e.id",
-                                types=list(types or [])):
-            yield _entity_from(row["p"])
+        rows = [r["p"] for r in self._stream(f"MATCH (e:Entity) {type_filter}RETURN properties(e) AS p",
+                                             types=list(types or []))]
+        rows.sort(key=lambda p: p["id"])
+        for props in rows:
+            yield _entity_from(props)
 
     # ---- facts --------------------------------------------------------------------------------
     def get_fact(self, fact_id: str) -> Fact | None:
@@ -504,12 +508,16 @@ class Neo4jStore(GraphStore):
         return paths[:limit]
 
     def iter_facts(self, batch_size: int = 10000) -> Iterator[Fact]:
-        """Every fact in id order: one id-ordered stream per predicate, merged."""
-        def stream(predicate: str) -> Iterator[tuple[str, Fact]]:
-            for r in self._stream(f"MATCH ()-[r:`{predicate}`]->() RETURN {_FACT_COLUMNS} ORDER BY id"):
-                yield r["id"], _fact_from(r["id"], r["p"], r["s"], r["o"], r["prov"])
-        for _, fact in heapq.merge(*(stream(p) for p in PREDICATES), key=lambda pair: pair[0]):
-            yield fact
+        """Every fact in id order: each predicate's relationships read in one unsorted scan, one after the
+        other (bounded server memory, see iter_entities), the raw rows sorted here. Client memory grows
+        with the graph (about 0.4 KB a fact); whole-graph iteration is for export, copies and tables."""
+        rows: list[tuple] = []
+        for predicate in PREDICATES:
+            rows.extend((r["id"], predicate, r["s"], r["o"], r["prov"]) for r in self._stream(
+                f"MATCH (a)-[r:`{predicate}`]->(b) RETURN r.id AS id, a.id AS s, b.id AS o, r.prov AS prov"))
+        rows.sort(key=lambda row: row[0])
+        for row in rows:
+            yield _fact_from(*row)
 
     # ---- writes -------------------------------------------------------------------------------
     def upsert_entities(self, entities: Iterable[Entity]) -> int:
