@@ -22,7 +22,7 @@ SEVERITY_LEVEL = {1: "emergency", 2: "urgent", 3: "routine", 4: "routine", 5: "s
 # A level is chosen when the candidates calling for it (or for a higher one) carry this share of the top
 # candidates' probability. Lower thresholds for higher levels: missing an emergency costs more than an
 # unneeded visit.
-LEVEL_THRESHOLD = {"emergency": 0.25, "urgent": 0.35, "routine": 0.4}
+LEVEL_THRESHOLD = {"emergency": 0.15, "urgent": 0.3, "routine": 0.4}   # tuned on the dev vignettes
 # When the top candidates together explain less than this, the picture is unclear: a clinician should look.
 UNCLEAR_MASS = 0.15
 DEFAULT_CONDITION_LEVEL = "routine"      # conditions without a DDXPlus severity
