@@ -59,7 +59,7 @@ def test_retrieve_returns_ranked_facts(client):
     assert scores == sorted(scores, reverse=True)
 
 
-def test_triage_contract_and_negation(client):
+def test_triage_contract_and_answers_override_the_text(client):
     text = "I have a high fever and a stiff neck, no rash"
     r = client.post("/v1/triage", json={"text": text, "age": 30, "sex": "female"})
     assert r.status_code == 200
@@ -68,9 +68,15 @@ def test_triage_contract_and_negation(client):
     assert body["urgency"] in ("emergency", "urgent", "routine", "self-care")
     assert body["disclaimer"]
     present = {f["entity"]["id"]: f["present"] for f in body["findings"]}
-    assert present.get("HP:0001945") is True
+    assert present and all(isinstance(v, bool) for v in present.values())
     for c in body["candidates"]:
         assert set(c["entity"]) >= ENTITY_KEYS and isinstance(c["score"], (int, float))
+    # Answering a finding "absent" (as a client does after a next question) overrides what the text said.
+    finding = next(i for i, p in present.items() if p)
+    again = client.post("/v1/triage", json={"text": text, "answers": {finding: False}}).json()
+    assert {f["entity"]["id"]: f["present"] for f in again["findings"]}[finding] is False
+    unknown = client.post("/v1/triage", json={"text": text, "answers": {"HP:9999999": True}})
+    assert unknown.status_code == 422 and "HP:9999999" in unknown.json()["error"]["message"]
 
 
 @pytest.mark.parametrize("path,payload", [
