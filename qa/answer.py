@@ -84,7 +84,12 @@ class Answerer:
         with self._llm_lock:
             if spec not in self._llms:
                 tokens = 80 if spec.kind == "local" else self.llm_max_new_tokens
-                self._llms[spec] = build_llm(spec, self.settings, max_new_tokens=tokens)
+                try:
+                    self._llms[spec] = build_llm(spec, self.settings, max_new_tokens=tokens)
+                except LLMError:
+                    raise
+                except Exception as exc:  # a bad option for the backend (e.g. a malformed URL)
+                    raise LLMError(f"could not set up {spec.name!r}: {exc}") from exc
             return self._llms[spec]
 
     # ---- answering --------------------------------------------------------------------------------
