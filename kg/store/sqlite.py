@@ -21,7 +21,7 @@ import sqlite3
 import sys
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
@@ -132,6 +132,17 @@ class BulkLoadReport:
     skipped_facts: int         # facts dropped because an endpoint is not an entity (skip_dangling=True)
     seconds: float
     phases: dict[str, float] = field(default_factory=dict)   # seconds per phase (entities, facts, indexes)
+
+
+@dataclass
+class _StatsDelta:
+    """How one write changes the counts of `stats()`, so a current cache can be carried forward."""
+    entities: int = 0
+    facts: int = 0
+    by_type: Counter = field(default_factory=Counter)
+    by_predicate: Counter = field(default_factory=Counter)
+    source_entities: Counter = field(default_factory=Counter)
+    source_facts: Counter = field(default_factory=Counter)
 
 
 def _safe(text: str) -> str:
@@ -269,6 +280,47 @@ class SQLiteStore(GraphStore):
         else:
             self._local.depth = depth
             conn.execute("COMMIT" if depth == 0 else f"RELEASE {name}")
+
+    def _finish_write(self, conn: sqlite3.Connection, delta: _StatsDelta) -> None:
+        """Bump the write generation; when the stats cache was current, carry it over with `delta` applied
+        (so `stats()` stays instant through curation), else leave it stale for `stats()` to recompute."""
+        cached = self._current_stats(conn)
+        self._bump_generation(conn)
+        if cached is None:
+            return
+        st = cached
+        st["entities"] += delta.entities
+        st["facts"] += delta.facts
+        for key, change in (("by_type", delta.by_type), ("by_predicate", delta.by_predicate)):
+            counts = Counter(st[key])
+            counts.update(change)
+            st[key] = {k: v for k, v in sorted(counts.items()) if v > 0}
+        infos = {r[0]: (r[1], r[2]) for r in conn.execute("SELECT name, license, version FROM sources")}
+        by_source = {}
+        for name in sorted(set(st["by_source"]) | set(infos) | set(delta.source_entities) | set(delta.source_facts)):
+            old = st["by_source"].get(name, {})
+            ents = old.get("entities", 0) + delta.source_entities[name]
+            facts = old.get("facts", 0) + delta.source_facts[name]
+            if ents > 0 or facts > 0 or name in infos:
+                lic, ver = infos.get(name, ("", ""))
+                by_source[name] = {"entities": ents, "facts": facts, "license": lic, "version": ver}
+        st["by_source"] = by_source
+        self._store_stats(conn, GraphStats(**st))
+
+    def _current_stats(self, conn: sqlite3.Connection) -> dict | None:
+        """The cached stats (as JSON) when no write happened since they were computed, else None."""
+        row = conn.execute("SELECT (SELECT value FROM meta WHERE key = 'stats_cache'), "
+                           "(SELECT value FROM meta WHERE key = 'write_generation')").fetchone()
+        if not row[0]:
+            return None
+        data = json.loads(row[0])
+        return data["stats"] if data.get("generation") == (row[1] or "0") else None
+
+    def _store_stats(self, conn: sqlite3.Connection, stats: GraphStats) -> None:
+        generation = conn.execute("SELECT value FROM meta WHERE key = 'write_generation'").fetchone()
+        conn.execute("INSERT INTO meta(key, value) VALUES ('stats_cache', ?) "
+                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                     (dumps({"generation": generation[0] if generation else "0", "stats": stats.to_json()}),))
 
     def _bump_generation(self, conn: sqlite3.Connection) -> None:
         """Every write that changes counts bumps this, which invalidates the cached stats."""
@@ -569,16 +621,29 @@ class SQLiteStore(GraphStore):
         n = 0
         with self.transaction():
             conn = self._conn()
+            delta = _StatsDelta()
             for chunk in _chunks(entities, _CHUNK):
-                self._write_entities(conn, chunk, fts=True)
+                self._write_entities(conn, chunk, fts=True, delta=delta)
                 n += len(chunk)
-            self._bump_generation(conn)
+            self._finish_write(conn, delta)
         return n
 
-    def _write_entities(self, conn: sqlite3.Connection, chunk: list[Entity], fts: bool) -> None:
+    def _write_entities(self, conn: sqlite3.Connection, chunk: list[Entity], fts: bool,
+                        delta: _StatsDelta | None = None) -> None:
         """Insert or update entities; their names, synonyms and xrefs are replaced."""
         chunk = list({e.id: e for e in chunk}.values())     # an id given twice: the last one wins
         ids = _json_list(e.id for e in chunk)
+        if delta is not None:
+            old = {r[0]: (r[1], set(json.loads(r[2]))) for r in conn.execute(
+                "SELECT id, type, sources FROM entities WHERE id IN (SELECT value FROM json_each(?))", (ids,))}
+            for e in chunk:
+                if e.id in old:
+                    delta.by_type[old[e.id][0]] -= 1
+                    delta.source_entities.subtract(old[e.id][1])
+                else:
+                    delta.entities += 1
+                delta.by_type[e.type] += 1
+                delta.source_entities.update(set(e.sources))
         if fts:
             conn.execute("DELETE FROM names_fts WHERE rowid IN (SELECT rowid FROM synonyms "
                          "WHERE entity_id IN (SELECT value FROM json_each(?)))", (ids,))
@@ -607,8 +672,10 @@ class SQLiteStore(GraphStore):
         n = 0
         with self.transaction():
             conn = self._conn()
+            delta = _StatsDelta()
             for chunk in _chunks(facts, _CHUNK):
                 self._check_endpoints(conn, chunk)
+                self._fact_delta(conn, chunk, delta)
                 conn.executemany("INSERT INTO facts(id, subject, predicate, object) VALUES (?, ?, ?, ?) "
                                  "ON CONFLICT(id) DO NOTHING",
                                  [(f.id, f.subject, f.predicate, f.object) for f in chunk])
@@ -619,8 +686,36 @@ class SQLiteStore(GraphStore):
                     "created_at = excluded.created_at, change_id = excluded.change_id",
                     _provenance_rows(chunk))
                 n += len(chunk)
-            self._bump_generation(conn)
+            self._finish_write(conn, delta)
         return n
+
+    @staticmethod
+    def _fact_delta(conn: sqlite3.Connection, chunk: list[Fact], delta: _StatsDelta) -> None:
+        """Count the facts and (fact, source) pairs of `chunk` that are new to the graph."""
+        ids = _json_list({f.id for f in chunk})
+        known = {r[0] for r in conn.execute("SELECT id FROM facts WHERE id IN (SELECT value FROM json_each(?))", (ids,))}
+        pairs = set(conn.execute("SELECT DISTINCT fact_id, source FROM provenance "
+                                 "WHERE fact_id IN (SELECT value FROM json_each(?))", (ids,)).fetchall())
+        for f in chunk:
+            if f.id not in known:
+                known.add(f.id)
+                delta.facts += 1
+                delta.by_predicate[f.predicate] += 1
+            for p in f.provenance:
+                if (f.id, p.source) not in pairs:
+                    pairs.add((f.id, p.source))
+                    delta.source_facts[p.source] += 1
+
+    @staticmethod
+    def _deletion_delta(conn: sqlite3.Connection, ids_json: str, delta: _StatsDelta) -> None:
+        """Subtract the facts listed in ids_json (a JSON list), before they are deleted."""
+        for pred, n in conn.execute("SELECT predicate, count(*) FROM facts WHERE id IN "
+                                    "(SELECT value FROM json_each(?)) GROUP BY predicate", (ids_json,)):
+            delta.facts -= n
+            delta.by_predicate[pred] -= n
+        for source, n in conn.execute("SELECT source, count(DISTINCT fact_id) FROM provenance WHERE fact_id IN "
+                                      "(SELECT value FROM json_each(?)) GROUP BY source", (ids_json,)):
+            delta.source_facts[source] -= n
 
     def _check_endpoints(self, conn: sqlite3.Connection, chunk: list[Fact]) -> None:
         ends = {f.subject for f in chunk} | {f.object for f in chunk}
@@ -633,22 +728,32 @@ class SQLiteStore(GraphStore):
                                      f"{end} is not an entity of the graph; add the entity first")
 
     def delete_facts(self, fact_ids: Iterable[str]) -> int:
-        ids = list(fact_ids)
+        ids = _json_list(fact_ids)
         with self.transaction():
             conn = self._conn()
-            n = conn.execute("DELETE FROM facts WHERE id IN (SELECT value FROM json_each(?))",
-                             (_json_list(ids),)).rowcount
-            self._bump_generation(conn)
+            delta = _StatsDelta()
+            self._deletion_delta(conn, ids, delta)
+            n = conn.execute("DELETE FROM facts WHERE id IN (SELECT value FROM json_each(?))", (ids,)).rowcount
+            self._finish_write(conn, delta)
         return n
 
     def delete_entity(self, entity_id: str) -> None:
         with self.transaction():
             conn = self._conn()
+            delta = _StatsDelta()
+            row = conn.execute("SELECT type, sources FROM entities WHERE id = ?", (entity_id,)).fetchone()
+            if row is None:
+                return
+            delta.entities, delta.by_type[row[0]] = -1, -1
+            delta.source_entities.subtract(set(json.loads(row[1])))
+            touching = [r[0] for r in conn.execute("SELECT id FROM facts WHERE subject = ? UNION "
+                                                   "SELECT id FROM facts WHERE object = ?", (entity_id, entity_id))]
+            self._deletion_delta(conn, _json_list(touching), delta)
             conn.execute("DELETE FROM names_fts WHERE rowid IN (SELECT rowid FROM synonyms WHERE entity_id = ?)",
                          (entity_id,))
             # facts, provenance, synonyms and xrefs go by ON DELETE CASCADE
             conn.execute("DELETE FROM entities WHERE id = ?", (entity_id,))
-            self._bump_generation(conn)
+            self._finish_write(conn, delta)
 
     # ---- bulk load ----------------------------------------------------------------------------
     def bulk_load(self, entities: Iterable[Entity], facts: Iterable[Fact], progress: bool = False,
@@ -777,7 +882,7 @@ class SQLiteStore(GraphStore):
                 "ON CONFLICT(name) DO UPDATE SET title = excluded.title, version = excluded.version, "
                 "license = excluded.license, url = excluded.url, attribution = excluded.attribution",
                 [(s.name, s.title, s.version, s.license, s.url, s.attribution) for s in sources])
-            self._bump_generation(conn)
+            self._finish_write(conn, _StatsDelta())
 
     def sources(self) -> list[SourceInfo]:
         rows = self._conn().execute(
@@ -794,22 +899,18 @@ class SQLiteStore(GraphStore):
                                  "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, str(value)))
 
     def stats(self) -> GraphStats:
-        """Counts per the `kgqa stats --json` contract, cached in meta until the next write."""
+        """Counts per the `kgqa stats --json` contract. Cached in meta: writes carry the cache forward with
+        their own changes applied; after a bulk load (or on a file without a cache) they are recomputed."""
         conn = self._conn()
-        generation = self.get_meta("write_generation", "0")
-        cached = self.get_meta("stats_cache")
-        if cached:
-            data = json.loads(cached)
-            if data.get("generation") == generation:
-                return GraphStats(**data["stats"])
+        cached = self._current_stats(conn)
+        if cached is not None:
+            return GraphStats(**cached)
         stats = self._compute_stats(conn)
-        if not self.readonly:
+        if not self.readonly and not self._local.depth:
             # caching is an optimisation only: never wait long for another thread's write lock
             conn.execute("PRAGMA busy_timeout = 50")
             try:
-                conn.execute("INSERT INTO meta(key, value) VALUES ('stats_cache', ?) "
-                             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                             (dumps({"generation": generation, "stats": stats.to_json()}),))
+                self._store_stats(conn, stats)
             except sqlite3.OperationalError:
                 pass
             finally:
@@ -822,7 +923,7 @@ class SQLiteStore(GraphStore):
         by_type = dict(conn.execute("SELECT type, count(*) FROM entities GROUP BY type ORDER BY type"))
         by_predicate = dict(conn.execute("SELECT predicate, count(*) FROM facts GROUP BY predicate ORDER BY predicate"))
         ent_by_source = dict(conn.execute(
-            "SELECT j.value, count(*) FROM entities, json_each(entities.sources) j GROUP BY j.value"))
+            "SELECT j.value, count(DISTINCT entities.id) FROM entities, json_each(entities.sources) j GROUP BY j.value"))
         # distinct facts per source: (fact_id, source) pairs come in index order, no sort needed
         fact_by_source = dict(conn.execute(
             "SELECT source, count(*) FROM (SELECT DISTINCT fact_id, source FROM provenance) GROUP BY source"))

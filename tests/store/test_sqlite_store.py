@@ -220,3 +220,44 @@ def test_lone_surrogates_from_decoded_json_do_not_raise(loaded):
     assert store.get_entity(bad) is None
     assert store.facts(bad) == [] and store.count_facts(bad) == 0
     assert store.shortest_paths(bad, HTN) == []
+
+
+def test_cached_stats_follow_every_kind_of_write_exactly(loaded):
+    """Writes carry the stats cache forward; after each one it must equal a from-scratch count."""
+    from kg.model import SourceInfo
+    store, oracle, _ = loaded
+    conn = store._conn()
+    store.stats()                                             # fill the cache
+
+    def check():
+        cached = store._current_stats(conn)
+        assert cached is not None, "the write dropped the cache instead of updating it"
+        assert cached == store._compute_stats(conn).to_json()
+
+    cur = Provenance("curation", curator="ann")
+    writes = [
+        lambda: store.upsert_entities([_e("DOID:1", "Disease", "new disease", sources=["curation", "do"]),
+                                       _e("DOID:1", "Disease", "new disease", sources=["curation"])]),
+        lambda: store.upsert_entities([_e(T2D, "Phenotype", "diabetes type two", sources=["hpo", "hpo"])]),
+        lambda: store.upsert_facts([Fact(METFORMIN, "treats", "DOID:1", [cur]),
+                                    Fact(METFORMIN, "treats", "DOID:1", [cur, Provenance("drugbank")]),
+                                    FACTS[0], Fact(FACTS[1].subject, FACTS[1].predicate, FACTS[1].object, [cur])]),
+        lambda: store.upsert_facts([Fact(HTN, "resembles", "DOID:1", [Provenance("curation", curator="bob"),
+                                                                      Provenance("curation", curator="ann")])]),
+        lambda: store.delete_facts([FACTS[2].id, FACTS[2].id, "Fnothing"]),
+        lambda: store.delete_entity(HTN),
+        lambda: store.delete_entity("DOID:0000000"),
+        lambda: store.set_sources([SourceInfo("curation", "Curated", "7", "CC0 1.0"),
+                                   SourceInfo("hpo", "HPO", "2030", "custom")]),
+        lambda: store.set_meta("build_id", "b2"),
+    ]
+    for write in writes:
+        write()
+        check()
+    before = store.stats().to_json()
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            store.delete_entity(T2D)
+            raise RuntimeError("abort")
+    assert store.stats().to_json() == before
+    check()
