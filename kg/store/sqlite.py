@@ -804,6 +804,9 @@ class SQLiteStore(GraphStore):
             phases["entities"] = time.perf_counter() - mark
             mark = time.perf_counter()
             fact_sql = "INSERT INTO facts(id, subject, predicate, object) VALUES (?, ?, ?, ?)"
+            # imported records have no curator, time or change id: binding 5 columns instead of 8 is cheaper
+            plain_prov_sql = ("INSERT INTO provenance(fact_id, source, version, license, evidence) "
+                              "VALUES (?, ?, ?, ?, ?)")
             prov_sql = ("INSERT INTO provenance(fact_id, source, version, license, evidence, curator, "
                         "created_at, change_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
             with tqdm(desc="facts", unit=" facts", disable=not show, file=sys.stderr) as bar:
@@ -817,7 +820,10 @@ class SQLiteStore(GraphStore):
                                              f"{end} is not an entity of the graph")
                         skipped += len(chunk) - len(good)
                     conn.executemany(fact_sql, [(f.id, f.subject, f.predicate, f.object) for f in good])
-                    conn.executemany(prov_sql, _provenance_rows(good))
+                    if any(p.curator or p.created_at or p.change_id for f in good for p in f.provenance):
+                        conn.executemany(prov_sql, _provenance_rows(good))
+                    else:
+                        conn.executemany(plain_prov_sql, _plain_provenance_rows(good))
                     bar.update(len(chunk))
             phases["facts"] = time.perf_counter() - mark
             mark = time.perf_counter()
@@ -945,6 +951,12 @@ def _provenance_rows(facts: list[Fact]) -> list[tuple]:
                          dumps(p.evidence) if p.evidence else "{}",
                          p.curator or "", p.created_at, p.change_id))
     return rows
+
+
+def _plain_provenance_rows(facts: list[Fact]) -> list[tuple]:
+    """The first five columns of _provenance_rows, for records without curator, time or change id."""
+    return [(f.id, p.source, p.version or "", p.license or "", dumps(p.evidence) if p.evidence else "{}")
+            for f in facts for p in f.provenance]
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list]:
