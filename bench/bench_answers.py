@@ -129,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
 
     report = run_eval(ctx, ["tf", "heldout", "unanswerable"] + ([] if args.quick else ["mcq"]),
                       split="test", sources=sources_folder(), progress=sys.stderr.isatty())
+    n_facts = store.stats().facts
     ctx.close()
 
     load = os.getloadavg()
@@ -137,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"Machine: {machine()}; load average {load[0]:.1f} at the end of the run. Other engineers were "
         "using the same machine during the run, so latencies are upper bounds.",
-        f"Graph: {settings.store_url} ({store.stats().facts:,} facts). Store, linker and index warm-up: "
+        f"Graph: {settings.store_url} ({n_facts:,} facts). Store, linker and index warm-up: "
         f"{warm_s:.1f} s (cached embeddings).",
         "",
         "## Latency (dev questions, extractive unless noted)",
