@@ -18,6 +18,13 @@ log = logging.getLogger("kgqa.api")
 # Components in warm-up order; each route names the ones it needs (see deps.require_ready).
 COMPONENTS = ("store", "linker", "retriever", "triager", "answerer")
 
+# One call per component after loading it: parts load some things on first use (the embedding model),
+# and the first client should not pay for that (nor time out on it).
+_WARM_CALLS = {
+    "linker": lambda linker: linker.link("fever and a headache"),
+    "triager": lambda triager: triager.triage("I have a fever and a headache"),
+}
+
 
 @dataclass
 class Readiness:
@@ -65,6 +72,12 @@ class AppState:
             self.readiness.status[component] = "failed"
             log.exception("could not load the %s", component)
             raise
+        warm = _WARM_CALLS.get(component)
+        if warm is not None:
+            try:
+                warm(value)
+            except Exception:  # the component loaded; a failing sample call is worth a warning, not an outage
+                log.warning("warm-up call of the %s failed", component, exc_info=True)
         self.readiness.seconds[component] = round(time.perf_counter() - started, 3)
         self.readiness.status[component] = "ready"
         log.info("%s ready in %.2f s", component, self.readiness.seconds[component])
