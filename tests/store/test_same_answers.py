@@ -22,10 +22,12 @@ QUESTIONS = [
     "how is Marfan syndrome related to FBN1?",
     "what is the capital of France?",
 ]
+# (text, whether the HPO-only graph ranks conditions for it: with fewer findings triage lists none)
 PATIENT_TEXTS = [
-    "I have a high temperature and a cough",
-    "my joints hurt and I am very tired, no fever",
-    "headache and a stiff neck, I keep throwing up",
+    ("tall, long fingers, loose joints and a dislocated lens", True),
+    ("seizures and intellectual disability since childhood", False),
+    ("my joints hurt and I am very tired, no fever", False),
+    ("I have a high temperature and a cough", False),
 ]
 
 
@@ -71,9 +73,10 @@ def test_ask_gives_the_same_answer(neo4j_context, hpo_context, question):
         assert not on_sqlite["abstained"] and on_sqlite["citations"], on_sqlite["answer"]
 
 
-@pytest.mark.parametrize("text", PATIENT_TEXTS)
-def test_triage_gives_the_same_result(neo4j_context, hpo_context, text):
+@pytest.mark.parametrize("text, ranks_conditions", PATIENT_TEXTS)
+def test_triage_gives_the_same_result(neo4j_context, hpo_context, text, ranks_conditions):
     on_sqlite = hpo_context.triager.triage(text).to_json()
     on_neo4j = neo4j_context.triager.triage(text).to_json()
     assert on_neo4j == on_sqlite
-    assert on_sqlite["findings"] and on_sqlite["candidates"]
+    assert on_sqlite["findings"]
+    assert bool(on_sqlite["candidates"]) == ranks_conditions
