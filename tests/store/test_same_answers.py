@@ -22,7 +22,7 @@ QUESTIONS = [
     "how is Marfan syndrome related to FBN1?",
     "what is the capital of France?",
 ]
-# (text, whether the HPO-only graph ranks conditions for it: with fewer findings triage lists none)
+# (text, whether it must rank conditions: on the HPO-only graph triage ranks none for few findings)
 PATIENT_TEXTS = [
     ("tall, long fingers, loose joints and a dislocated lens", True),
     ("seizures and intellectual disability since childhood", False),
@@ -79,4 +79,5 @@ def test_triage_gives_the_same_result(neo4j_context, hpo_context, text, ranks_co
     on_neo4j = neo4j_context.triager.triage(text).to_json()
     assert on_neo4j == on_sqlite
     assert on_sqlite["findings"]
-    assert bool(on_sqlite["candidates"]) == ranks_conditions
+    if ranks_conditions:     # at least one comparison covers ranked conditions, not only findings
+        assert on_sqlite["candidates"]
