@@ -20,8 +20,15 @@ COMPONENTS = ("store", "linker", "retriever", "triager", "answerer")
 
 # One call per component after loading it: parts load some things on first use (the embedding model),
 # and the first client should not pay for that (nor time out on it).
+def _warm_linker(linker) -> None:
+    linker.link("fever and a headache")
+    embedder = getattr(linker, "embedder", None)  # the dense path loads its model on first use
+    if embedder is not None:
+        embedder.encode(["my tummy hurts"])
+
+
 _WARM_CALLS = {
-    "linker": lambda linker: linker.link("fever and a headache"),
+    "linker": _warm_linker,
     "triager": lambda triager: triager.triage("I have a fever and a headache"),
 }
 

@@ -52,7 +52,7 @@ def _log_config(level: str) -> dict:
 def _serve(args) -> int:
     import uvicorn
 
-    from api.config import ApiConfig, ConfigError
+    from api.config import ApiConfig
     from kgqa.context import KGContext
     from kgqa.settings import load_settings
 
