@@ -18,6 +18,7 @@ log = logging.getLogger("kgqa.api")
 # Components in warm-up order; each route names the ones it needs (see deps.require_ready).
 COMPONENTS = ("store", "linker", "retriever", "triager", "answerer")
 
+
 # One call per component after loading it: parts load some things on first use (the embedding model),
 # and the first client should not pay for that (nor time out on it).
 def _warm_linker(linker) -> None:
