@@ -25,7 +25,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from qa.triage_knowledge import Annotation, ConditionInfo, ConditionKnowledge
+from qa.triage_knowledge import TIER_LEAK, Annotation, ConditionInfo, ConditionKnowledge
 
 TEMPERATURE = 1.6          # tuned on the dev vignettes (bench/results/triage.md)
 MAX_ANCESTOR_STEPS = 3     # how far up the hierarchy a finding still supports a condition
@@ -167,7 +167,7 @@ class ConditionScorer:
             rest = total - sum(kb.conditions[c].prior for c in candidates if kb.conditions[c].tier == tier)
             if rest <= 1e-12:
                 continue
-            leak = next((c.leak for c in kb.conditions.values() if c.tier == tier), 0.04)
+            leak = TIER_LEAK.get(tier, 0.04)
             ll = sum(math.log(soft(leak, o)) for o in present) + sum(math.log(soft(leak, o)) for o in absent)
             rest_terms.append(inv_t * (math.log(rest) + ll))
         all_terms = [s for s, _ in scored] + rest_terms
