@@ -27,7 +27,7 @@ from retrieval.scoring import CALIBRATION_FILE, FEATURES
 TRAIN_NEGATIVES = Path(__file__).resolve().parent / "data" / "non_medical_train.txt"
 
 
-def collect(linker, store, max_hpo: int = 1500, seed: int = 0):
+def collect(linker, store, max_hpo: int = 600, seed: int = 0):
     X, y, groups = [], [], []
     hpo = hpo_lay_items(store, bucket=1)
     random.Random(seed).shuffle(hpo)
@@ -36,8 +36,10 @@ def collect(linker, store, max_hpo: int = 1500, seed: int = 0):
     if linker.embedder is not None:
         linker.embedder.encode([t.lower() for t, _ in hpo])
     for text, eid in hpo:
+        # a synonym is a whole phrase: only candidates for the whole of it are examples
         for feats, cand_id, whole in view.training_candidates(text):
-            X.append(feats); y.append(int(cand_id == eid)); groups.append("hpo")
+            if whole:
+                X.append(feats); y.append(int(cand_id == eid)); groups.append("hpo")
     for phrase, accepted, _, _ in read_phrase_set(EVAL_DIR / "lay_phrases_dev.tsv"):
         gold = {store.resolve(c) for c in accepted} - {None}
         for feats, cand_id, whole in linker.training_candidates(phrase):
@@ -75,7 +77,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--store", help="store URL (default from settings)")
     parser.add_argument("--out", default=str(CALIBRATION_FILE))
-    parser.add_argument("--max-hpo", type=int, default=1500)
+    parser.add_argument("--max-hpo", type=int, default=600)
     args = parser.parse_args(argv)
     from kgqa.context import KGContext
     from kgqa.settings import load_settings

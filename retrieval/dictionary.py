@@ -43,6 +43,7 @@ class NameTable:
     token_counts: dict[str, int] = field(default_factory=dict)
     dead_entries: set[int] = field(default_factory=set)
     removed: set[int] = field(default_factory=set)     # entity indexes removed since the build
+    modifiers: set[int] = field(default_factory=set)   # entity indexes of clinical-modifier terms
 
     # ---- building -------------------------------------------------------------------------------
     def add_entity(self, entity: Entity) -> int:

@@ -65,6 +65,8 @@ RULES: list[_Rule] = [
        "facts", TREATMENT_PREDICATES, ["Disease", "Phenotype", "Symptom"], ["Compound"]),
     _r("drug_class", r"\b(class|classes|category|kind of drug|type of drug|drug class)\b",
        "facts", ["member_of_class"], ["PharmacologicClass"], ["Compound"]),
+    _r("targeting_drugs", rf"\b(what|which)\b.*\b{_DRUG}\b.*\b(target|targets|bind|binds|inhibit|inhibits|act on|acts on)\b",
+       "facts", ["binds"], ["Compound"], ["Gene"]),
     _r("binds", r"\b(bind|binds|binding|target|targets|targeted|act on|acts on|mechanism|receptors?|proteins?)\b",
        "facts", ["binds"], ["Gene"], ["Compound"]),
     # "what drugs treat X", "what can I take for X", "how do you treat X", "medication for X"

@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import pickle
+import shutil
 import sys
 import threading
 import time
@@ -54,7 +55,37 @@ DENSE_MAX_SPANS = 24
 TYPE_ORDER = {t: i for i, t in enumerate(
     ["Disease", "Phenotype", "Symptom", "Finding", "Compound", "Gene", "Anatomy", "PharmacologicClass",
      "SideEffect", "Pathway", "BiologicalProcess", "MolecularFunction", "CellularComponent"])}
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
+KEEP_CACHED_VERSIONS = 4
+# HPO branches that describe *how* (onset, severity, inheritance, frequency), not *what*: "Sharp",
+# "Chronic", "Autosomal dominant". A bare mention of one is almost never what a question is about.
+MODIFIER_ROOTS = ("HP:0012823", "HP:0000005", "HP:0040279", "HP:0032223", "HP:0032443")
+# Types whose dictionary matches leave their words open for dense matching (a lay description that
+# happens to contain a body part or a side-effect name: "pressure in my chest").
+LAY_WORDS = Path(__file__).resolve().parent / "data" / "lay_words.tsv"
+# Words a rewritten variant of a span may leave out ("my skin has turned yellow" ~ "yellow skin").
+DROPPABLE = frozenset("""
+turned turning turn become became becomes look looks looking feel feels feeling felt get gets getting
+got keep keeps kept really very so all always constantly lot lots bit quite pretty too much since
+after when whenever now often every everything constant
+""".split())
+# Lay words whose clinical rewrite may stand alone as a whole mention ("dizzy" -> dizziness).
+REWRITE_ALONE = frozenset("""dizzy itchy vomit vomited puke puking numb tingly shaky trembling hoarse
+forgetful thirsty fainting coughing sweaty cramping sleepy exhausted drained weary""".split())
+MAX_REWRITE_VARIANTS = 16
+
+# Everyday words that alone never make a span worth embedding (they may sit inside one: "feel drained").
+FILLER_WORDS = frozenset("""
+feel feeling feels felt lot lots bit little since yesterday today tonight tomorrow week weeks day days
+night nights morning mornings evening time times always often sometimes usually keep keeps kept going
+go goes went gone like think thought thing things much many bad worse worst better good very pretty
+quite still again ago last past now lately recently start started starting stop stopped getting get
+gets got make makes made want wanted need needs needed know knew say said see saw look looks seem
+seems seemed way well sure one two three first whole every everything something anything nothing
+year years month months hour hours minute minutes doctor doctors hospital mom dad son daughter wife
+husband kid kids child baby friend work home school back
+""".split())
+WEAK_TYPES = {"Anatomy", "SideEffect", "BiologicalProcess", "CellularComponent", "MolecularFunction", "Pathway"}
 
 
 @dataclass
@@ -89,6 +120,9 @@ class Linker:
         self.calibration = calibration or Calibration.load()
         self.corrector = TokenCorrector(table.token_counts)
         self._excluded: frozenset[str] = frozenset()
+        self.lay_words = read_lay_words()
+        self._count_facts = None          # store.count_facts, for tie-breaks between equal candidates
+        self._degrees: dict[str, int] = {}
         self._lock = threading.RLock()
         self.build_seconds = 0.0
 
@@ -148,6 +182,7 @@ class Linker:
                 if dense and (e.type in DENSE_TYPES or e.type in DENSE_NAME_ONLY_TYPES):
                     entities_for_dense.append(e)
             add_vocabulary(table, read_lay_vocabulary(), store.resolve)
+            table.modifiers = _descendants(store, MODIFIER_ROOTS, table)
             index, rows = (None, None)
             if dense:
                 index, rows = _build_dense(table, entities_for_dense, embedder, progress)
@@ -155,6 +190,7 @@ class Linker:
                 _save_cached(folder, table, index, rows, {"model": model, "version": version})
         linker = cls(table, embedder=embedder, dense=index, dense_rows=rows, get_entity=store.get_entity,
                      resolve=store.resolve)
+        linker._count_facts = store.count_facts
         linker.build_seconds = time.perf_counter() - started
         return linker
 
@@ -228,10 +264,11 @@ class Linker:
             return []
         with self._lock:
             cands = self._dictionary_candidates(text, tokens, types)
-            accepted = _select(cands, threshold)
+            accepted = _select(cands, threshold, self.degree)
             if self.dense is not None and self.embedder is not None:
                 dense = self._dense_span_candidates(tokens, accepted, types)
-                accepted = _merge_dense(accepted, dense, threshold)
+                accepted = _merge_dense(accepted, dense, threshold,
+                                        lambda c: self.table.entity_types[c.entity] in WEAK_TYPES)
             mentions = [self._mention(text, tokens, c, cands, types, top_k) for c in accepted]
         return sorted((m for m in mentions if m is not None), key=lambda m: m.start)
 
@@ -270,9 +307,11 @@ class Linker:
             return []
         with self._lock:
             cands = self._dictionary_candidates(text, tokens, types)
+            n = len(tokens)
             if self.dense is not None and self.embedder is not None:
                 cands += self._dense_span_candidates(tokens, [], types)
-        n = len(tokens)
+                if n < 2:   # span candidates need two words; a one-word phrase is queried whole
+                    cands += self._dense_query([(0, n, text)], tokens, types, k=5)[0]
         return [(c.features, self.table.entity_ids[c.entity], c.start == 0 and c.end == n) for c in cands]
 
     # ---- candidates ----------------------------------------------------------------------------
@@ -291,12 +330,68 @@ class Linker:
                 if _crosses_clause(text, tokens, i, j):
                     continue
                 out.extend(self._lookup_span(text, tokens, i, j, types, words, upper_text))
+            # two words written apart that a name writes as one: "head ache", "heart burn", "back ache"
+            if i + 1 < n and words[i + 1] not in STOP_WORDS and not _crosses_clause(text, tokens, i, i + 2):
+                joined = words[i] + words[i + 1]
+                entries = [e for e in self.table.lookup(joined) if not self._is_excluded(e, joined)]
+                if entries:
+                    span_chars = tokens[i + 1].end - tokens[i].start
+                    out.extend(self._score_entries(entries, i, i + 2, joined, span_chars, types))
+        out.extend(self._rewrite_candidates(text, tokens, types))
         # spelling correction of words the vocabulary does not know
         unknown = [i for i, w in enumerate(words) if w not in STOP_WORDS and w not in QUESTION_WORDS
                    and not self.table.has_token(w) and len(w) >= 5 and w.isalpha()
                    and not is_english_word(w) and not is_english_word(tokens[i].raw.lower())]
         if unknown:
             out.extend(self._fuzzy_candidates(text, tokens, unknown, types))
+        return out
+
+    def _rewrite_candidates(self, text: str, tokens: list[Token], types) -> list[_Cand]:
+        """Spans re-read with lay words replaced by clinical ones and filler left out: "my tummy hurts"
+        -> "abdominal pain", "skin has turned yellow" -> "yellow skin"."""
+        rewrites = self.lay_words
+        words = [t.text for t in tokens]
+        n = len(tokens)
+        marks = [w in rewrites or w in DROPPABLE for w in words]
+        if not any(marks):
+            return []
+        out: list[_Cand] = []
+        for i in range(n):
+            if words[i] in STOP_WORDS:
+                continue
+            for j in range(i + 1, min(n, i + 6) + 1):
+                if words[j - 1] in STOP_WORDS or not any(marks[i:j]) or _crosses_clause(text, tokens, i, j):
+                    continue
+                span = words[i:j]
+                options: list[list[tuple[list[str], int]]] = []
+                for w in span:
+                    alts: list[tuple[list[str], int]] = [([w], 0)]
+                    if w in DROPPABLE:
+                        alts.append(([], 0))
+                    for a in rewrites.get(w, ()):
+                        alts.append((a, 1))
+                    options.append(alts)
+                seen: set[str] = set()
+                for combo in itertools.islice(itertools.product(*options), MAX_REWRITE_VARIANTS):
+                    changed = sum(c for _, c in combo)
+                    kept = [x for ws, _ in combo for x in ws]
+                    dropped = sum(1 for (ws, _), w in zip(combo, span) if not ws)
+                    if not changed and not dropped:
+                        continue
+                    skey = sorted_key(kept)
+                    if not skey or skey in seen:
+                        continue
+                    seen.add(skey)
+                    if len(skey.split()) < 2 and not (changed and len(span) - dropped == 1
+                                                      and any(w in REWRITE_ALONE for w in span)):
+                        continue
+                    entries = [e for e in self.table.lookup(skey) if not self._is_excluded(e, skey)]
+                    if entries:
+                        ordered = " ".join(x for x in kept if x not in STOP_WORDS)
+                        span_chars = tokens[j - 1].end - tokens[i].start
+                        for c in self._score_entries(entries, i, j, ordered, span_chars, types, "rewrite",
+                                                     edits=changed + dropped):
+                            out.append(c)
         return out
 
     def _lookup_span(self, text: str, tokens: list[Token], i: int, j: int, types, words,
@@ -332,17 +427,18 @@ class Linker:
         ambiguity = len({self.table.entries[e].entity for e in entries})
         for e in entries:
             entry = self.table.entries[e]
-            if method_prefix == "fuzzy":
-                method = "fuzzy"
+            if method_prefix in ("fuzzy", "rewrite"):
+                method = method_prefix
             else:
                 method = "exact" if entry.ordered == ordered else "unordered"
             f = features_for(method, kind=entry.kind, n_words=entry.n_words, span_chars=span_chars,
                              ambiguity=ambiguity, entity_type=self.table.entity_types[entry.entity],
-                             types=types, edits=edits, common_word=common)
+                             types=types, edits=edits, common_word=common,
+                             modifier=entry.entity in self.table.modifiers)
             s = self.calibration.score(f)
             c = best.get(entry.entity)
             if c is None or s > c.score:
-                best[entry.entity] = _Cand(i, j, entry.entity, "fuzzy" if method == "fuzzy" else "dictionary",
+                best[entry.entity] = _Cand(i, j, entry.entity, method if method in ("fuzzy", "rewrite") else "dictionary",
                                            s, entry.kind, entry.n_words, f)
         return list(best.values())
 
@@ -393,10 +489,11 @@ class Linker:
     def _dense_span_candidates(self, tokens: list[Token], accepted: list[_Cand], types) -> list[_Cand]:
         covered = set()
         for c in accepted:
-            covered.update(range(c.start, c.end))
+            if self.table.entity_types[c.entity] not in WEAK_TYPES:
+                covered.update(range(c.start, c.end))
         words = [t.text for t in tokens]
         open_words = [i for i, w in enumerate(words) if i not in covered and w not in STOP_WORDS
-                      and w not in QUESTION_WORDS and not w.isdigit() and len(w) > 1]
+                      and w not in QUESTION_WORDS and w not in FILLER_WORDS and not w.isdigit() and len(w) > 1]
         if not open_words:
             return []
         spans: list[tuple[int, int]] = []
@@ -404,12 +501,14 @@ class Linker:
         for i in range(n):
             if words[i] in STOP_WORDS:
                 continue
-            for j in range(i + 1, min(n, i + DENSE_SPAN_WORDS) + 1):
+            # two words at least: a single word's nearest name is mostly a spelling neighbour ("order")
+            for j in range(i + 2, min(n, i + DENSE_SPAN_WORDS) + 1):
                 if words[j - 1] in STOP_WORDS:
                     continue
                 if not any(i <= u < j for u in open_words):
                     continue
-                content = [w for w in words[i:j] if w not in STOP_WORDS and w not in QUESTION_WORDS]
+                content = [w for w in words[i:j] if w not in STOP_WORDS and w not in QUESTION_WORDS
+                           and w not in FILLER_WORDS]
                 if not content:
                     continue
                 spans.append((i, j))
@@ -467,7 +566,10 @@ class Linker:
             if o.start == c.start and o.end == c.end:
                 alts[o.entity] = max(alts.get(o.entity, 0.0), o.score)
         alts[c.entity] = max(alts.get(c.entity, 0.0), c.score)
-        ranked = sorted(alts.items(), key=lambda kv: (-kv[1], self._type_rank(kv[0], types)))[:top_k]
+        ranked = sorted(alts.items(), key=lambda kv: (-round(kv[1], 6), self._type_rank(kv[0], types)[0],
+                                                      -self.degree(kv[0]) if len(alts) > 1 else 0))[:top_k]
+        if ranked and ranked[0][0] != c.entity:
+            ranked.sort(key=lambda kv: kv[0] != c.entity)   # the chosen entity first
         candidates = [(e, s) for e, s in ((self._entity(i), s) for i, s in ranked) if e is not None]
         a = assertion(text, start, end)
         return Mention(start=start, end=end, text=text[start:end], score=c.score, entity=ent, method=c.method,
@@ -483,6 +585,20 @@ class Linker:
                     self._entity_cache.clear()
                 self._entity_cache[eid] = ent
         return ent
+
+    def degree(self, idx: int) -> int:
+        """How many facts the entity has (cached): equal candidates go to the better-connected one."""
+        eid = self.table.entity_ids[idx]
+        d = self._degrees.get(eid)
+        if d is None:
+            try:
+                d = self._count_facts(eid) if self._count_facts is not None else 0
+            except Exception:
+                d = 0
+            if len(self._degrees) > 100_000:
+                self._degrees.clear()
+            self._degrees[eid] = d
+        return d
 
     def _type_rank(self, idx: int, types) -> tuple:
         t = self.table.entity_types[idx]
@@ -506,16 +622,18 @@ def _weight(c: _Cand, threshold: float) -> float:
     return c.score * (max(1, c.n_words, span) ** 1.5)
 
 
-def _select(cands: list[_Cand], threshold: float) -> list[_Cand]:
+def _select(cands: list[_Cand], threshold: float, degree=lambda idx: 0) -> list[_Cand]:
     """Best non-overlapping set of dictionary/fuzzy candidates (weighted interval scheduling)."""
     best_per_span: dict[tuple[int, int], _Cand] = {}
+    per_span: dict[tuple[int, int], list[_Cand]] = {}
     for c in cands:
-        if c.score < threshold:
-            continue
-        key = (c.start, c.end)
-        cur = best_per_span.get(key)
-        if cur is None or (c.score, -KIND_RANK.get(c.kind, 3)) > (cur.score, -KIND_RANK.get(cur.kind, 3)):
-            best_per_span[key] = c
+        if c.score >= threshold:
+            per_span.setdefault((c.start, c.end), []).append(c)
+    for key, group in per_span.items():
+        top = max(c.score for c in group)
+        tied = [c for c in group if c.score >= top - 1e-6]
+        best_per_span[key] = max(tied, key=lambda c: (-KIND_RANK.get(c.kind, 3), degree(c.entity) if len(tied) > 1 else 0,
+                                                      -c.entity))
     items = sorted(best_per_span.values(), key=lambda c: (c.end, c.start))
     if not items:
         return []
@@ -541,9 +659,10 @@ def _select(cands: list[_Cand], threshold: float) -> list[_Cand]:
     return sorted(out, key=lambda c: c.start)
 
 
-def _merge_dense(accepted: list[_Cand], dense: list[_Cand], threshold: float) -> list[_Cand]:
-    """Dense candidates fill words no dictionary match covers; one may replace weaker single-word
-    matches it contains ("heart" inside "heart is racing")."""
+def _merge_dense(accepted: list[_Cand], dense: list[_Cand], threshold: float, weak) -> list[_Cand]:
+    """Dense candidates fill words no dictionary match covers; one may replace matches it contains that
+    are weaker single words or of weak types ("heart" inside "heart is racing", the side effect
+    "Chest pressure" inside "pressure in my chest")."""
     result = list(accepted)
     for d in sorted(dense, key=lambda c: (-c.score, c.end - c.start)):
         if d.score < threshold:
@@ -552,8 +671,8 @@ def _merge_dense(accepted: list[_Cand], dense: list[_Cand], threshold: float) ->
         if not overlapping:
             result.append(d)
             continue
-        if all(a.method != "dense" and a.start >= d.start and a.end <= d.end and (a.end - a.start) == 1
-               and (a.score < d.score or a.features.get("t_anatomy")) for a in overlapping):
+        if all(a.method != "dense" and a.start >= d.start and a.end <= d.end
+               and (weak(a) or ((a.end - a.start) == 1 and a.score < d.score)) for a in overlapping):
             result = [a for a in result if a not in overlapping] + [d]
     return sorted(result, key=lambda c: c.start)
 
@@ -610,6 +729,38 @@ def _build_dense(table: NameTable, entities: Iterable[Entity], embedder: Embedde
     return index, {"entity": ents, "key": keys, "kind": kinds}
 
 
+def read_lay_words(path: Path = LAY_WORDS) -> dict[str, list[list[str]]]:
+    """lay word -> alternatives, each a list of normalised words (see retrieval/data/lay_words.tsv)."""
+    out: dict[str, list[list[str]]] = {}
+    if not path.exists():
+        return out
+    for n, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        if len(cols) < 2 or not cols[0].strip() or not cols[1].strip():
+            raise ValueError(f"{path}:{n}: expected 'lay word<TAB>clinical|alternatives<TAB>why', got {line!r}")
+        key = tokenize(cols[0])[0].text
+        alts = [[t.text for t in tokenize(a)] for a in cols[1].split("|") if a.strip()]
+        out.setdefault(key, []).extend(a for a in alts if a)
+    return out
+
+
+def _descendants(store, roots, table: NameTable) -> set[int]:
+    """Entity indexes of the roots and everything below them (subclass_of, followed backwards)."""
+    out: set[int] = set()
+    frontier = [r for r in roots if r in table.index_of]
+    seen = set(frontier)
+    while frontier:
+        node = frontier.pop()
+        out.add(table.index_of[node])
+        for f in store.facts(node, ["subclass_of"], "in", None, limit=None):
+            if f.object == node and f.subject not in seen and f.subject in table.index_of:
+                seen.add(f.subject)
+                frontier.append(f.subject)
+    return out
+
+
 def _vocab_digest() -> str:
     from retrieval.dictionary import LAY_VOCABULARY
     try:
@@ -628,8 +779,17 @@ def _save_cached(folder: Path, table: NameTable, index: VectorIndex | None, rows
             index.save(folder / "dense")
         os.replace(tmp, folder / "table.pkl")
         (folder / "meta.json").write_text(json.dumps(meta))
+        _prune(folder.parent, keep=KEEP_CACHED_VERSIONS)
     except OSError as exc:  # a read-only cache folder must not break linking
         log.warning("could not write the linker cache in %s: %s", folder, exc)
+
+
+def _prune(root: Path, keep: int) -> None:
+    """Drop all but the `keep` most recently written linker caches (each graph version makes one)."""
+    folders = sorted((p for p in root.iterdir() if p.is_dir() and (p / "table.pkl").exists()),
+                     key=lambda p: (p / "table.pkl").stat().st_mtime, reverse=True)
+    for old in folders[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _load_cached(folder: Path, embedder, device: str):

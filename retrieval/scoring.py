@@ -18,20 +18,22 @@ FEATURES = [
     "bias", "m_exact", "m_unordered", "m_fuzzy", "m_dense", "m_acronym", "k_related", "k_lay",
     "single_word", "short_span", "log_ambiguity", "type_match", "type_mismatch", "fuzzy_edits",
     "dense_cos", "dense_margin", "n_words", "t_anatomy", "t_gene", "t_other", "coverage",
-    "common_word", "common_nonclinical",
+    "common_word", "common_nonclinical", "modifier", "m_rewrite", "rewrite_edits",
 ]
 
 DEFAULT_WEIGHTS = {
-    "bias": 0.0, "m_exact": 4.0, "m_unordered": 3.0, "m_fuzzy": 3.2, "m_dense": -13.0, "m_acronym": 3.0,
+    "bias": 0.0, "m_exact": 4.0, "m_unordered": 3.0, "m_fuzzy": 3.2, "m_dense": -12.0, "m_acronym": 3.0,
     "k_related": -1.5, "k_lay": 0.0, "single_word": -0.3, "short_span": -0.8, "log_ambiguity": -0.3,
     "type_match": 0.4, "type_mismatch": -1.2, "fuzzy_edits": -1.3, "dense_cos": 16.0, "dense_margin": 2.0,
-    "n_words": 0.0, "t_anatomy": -1.6, "t_gene": -0.4, "t_other": -0.6, "coverage": 0.0,
-    "common_word": -0.6, "common_nonclinical": -3.0,
+    "n_words": 0.0, "t_anatomy": -1.6, "t_gene": -0.4, "t_other": -1.2, "coverage": 0.0,
+    "common_word": -0.6, "common_nonclinical": -3.2, "modifier": -3.0,
+    "m_rewrite": 3.2, "rewrite_edits": -0.5,
 }
 CLINICAL_TYPES = {"Disease", "Phenotype", "Symptom", "Finding"}
 
 # Entity types whose bare mention usually is not what a lay question is about.
 OTHER_TYPES = {"BiologicalProcess", "CellularComponent", "MolecularFunction", "Pathway", "SideEffect"}
+# SideEffect entities (SIDER terms) repeat symptom names and carry no facts in this graph: weaker still.
 
 
 @dataclass
@@ -56,7 +58,7 @@ class Calibration:
 
 def features_for(method: str, *, kind: str, n_words: int, span_chars: int, ambiguity: int,
                  entity_type: str, types, edits: int = 0, cos: float = 0.0, margin: float = 0.0,
-                 coverage: float = 1.0, common_word: bool = False) -> dict[str, float]:
+                 coverage: float = 1.0, common_word: bool = False, modifier: bool = False) -> dict[str, float]:
     f = {"bias": 1.0}
     f["m_" + method] = 1.0
     if kind == "related":
@@ -73,6 +75,8 @@ def features_for(method: str, *, kind: str, n_words: int, span_chars: int, ambig
             f["type_mismatch"] = 1.0
     if method == "fuzzy":
         f["fuzzy_edits"] = float(edits)
+    if method == "rewrite":
+        f["rewrite_edits"] = float(edits)
     if method == "dense":
         f["dense_cos"] = cos
         f["dense_margin"] = margin
@@ -85,6 +89,8 @@ def features_for(method: str, *, kind: str, n_words: int, span_chars: int, ambig
         elif entity_type in OTHER_TYPES:
             f["t_other"] = 1.0
     f["coverage"] = coverage
+    if modifier:
+        f["modifier"] = 1.0
     if common_word:
         # a bare everyday word ("rice", "battery", "learning") is rarely meant as a biomedical concept
         f["common_word"] = 1.0
