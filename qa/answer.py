@@ -164,7 +164,13 @@ class Answerer:
         citer = Citer()
         sentences: list[Sentence] = []
         link = self._sentence_linker()
+        # the question's entities, and the narrower concepts retrieval answered for (subclass fallback)
         anchors = {e.id for e in result.entities}
+        answer_types = set(result.intent.answer_types)
+        for sf in result.facts:
+            for end in (sf.fact.subject, sf.fact.object):
+                if answer_types and names.type(end) not in answer_types:
+                    anchors.add(end)
         for parsed in parse_cited_text(text):
             if parsed.text.strip().rstrip(".").lower().startswith(NO_ANSWER.lower()):
                 continue
