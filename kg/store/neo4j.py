@@ -248,7 +248,8 @@ class Neo4jStore(GraphStore):
             raise StoreError(f"graph server URL {url!r} is not valid: {exc}") from exc
         try:
             try:
-                self._call(lambda: self._driver.verify_connectivity())
+                # a server that is down when the store opens is reported at once, not after back-offs
+                self._call(lambda: self._driver.verify_connectivity(), attempts=min(2, self.retries))
             except ValueError as exc:   # the driver's word for an address it cannot parse or resolve
                 raise StoreError(f"graph server URL {url!r} is not valid: {exc}") from exc
             self._read(lambda tx: tx.run("RETURN 1").consume())
@@ -274,9 +275,9 @@ class Neo4jStore(GraphStore):
             return StoreError(f"the {where} failed: {exc.code}: {exc.message}")
         return StoreError(f"the {where} failed: {exc}")
 
-    def _call(self, work: Callable[[], T]) -> T:
+    def _call(self, work: Callable[[], T], attempts: int | None = None) -> T:
         try:
-            return retry_transient(work, attempts=self.retries, on_retry=self._count_retry)
+            return retry_transient(work, attempts=attempts or self.retries, on_retry=self._count_retry)
         except (neo4j_errors.Neo4jError, neo4j_errors.DriverError, OSError) as exc:
             raise self._explain(exc) from exc
 
