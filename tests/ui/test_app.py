@@ -225,3 +225,27 @@ def test_about_lists_sources_with_licenses_versions_and_counts(hpo_context, app_
         assert f"{counts.get('facts', 0):,}" in shown
     assert any(m.value == f"{stats.facts:,}" for m in at.metric)
     assert "How to cite" in shown
+
+
+@pytest.mark.slow
+def test_on_the_full_graph_examples_answer_and_an_emergency_is_a_red_banner(full_context, app_for):
+    at = app_for(full_context).run()
+    assert_clean(at)
+    examples = [str(b.label) for b in at.button if str(b.key or "").startswith("ask-example-")]
+    assert len(examples) >= 3, examples
+    for question in examples:
+        assert full_context.answerer.ask(question, llm="none").citations, question
+    text = "Crushing pain in my chest spreading to my left arm, and I am sweating a lot."
+    at.switch_page("pages/triage.py").run()
+    at.text_area(key="triage-text").input(text)
+    [b for b in at.button if "Assess" in str(b.label)][0].click().run()
+    assert_clean(at)
+    result = full_context.triager.triage(text)
+    assert result.urgency == "emergency"
+    kind, banner = _banner(at)
+    assert kind == "error" and banner.startswith("**Emergency**")
+    yes = [b for b in at.button if str(b.key or "").startswith("triage-q-yes-")]
+    assert yes, "next questions are offered as clickable answers"
+    yes[0].click().run()
+    assert_clean(at)
+    assert "(your answer)" in texts(at)
