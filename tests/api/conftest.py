@@ -64,7 +64,7 @@ def strict_server(hpo_graph, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("api-strict")
     env = {"KGQA_API_KEYS": ",".join(f"{k}:{role}" for role, k in KEYS.items()),
            "KGQA_API_KEY_FILE": str(tmp / "none.json"), "KGQA_API_WARMUP": "0",
-           "KGQA_API_RATE": "2", "KGQA_API_BURST": "3", "KGQA_API_MAX_BODY": "2048"}
+           "KGQA_API_RATE": "0.5", "KGQA_API_BURST": "3", "KGQA_API_MAX_BODY": "2048"}
     live = LiveServer(hpo_graph, TEST_HOME, tmp / "server.log", env, ready_path="/healthz")
     try:
         live.wait_ready(120)

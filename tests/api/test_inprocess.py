@@ -24,7 +24,7 @@ class StandInLinker:
         if "crash" in text:
             raise RuntimeError("secret internal detail /srv/db.sqlite")
         if "slow" in text:
-            time.sleep(0.6)
+            time.sleep(1.0)
         if "user-error" in text:
             raise UserError("the text is in a language the linker does not read")
         return []

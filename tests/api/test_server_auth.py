@@ -65,7 +65,7 @@ def test_rate_limit_gives_429_with_retry_after_per_key(strict_server):
     url = strict_server.url + READ
     with httpx.Client() as client:
         codes = [client.get(url, headers=strict_server.headers("reader")).status_code for _ in range(8)]
-        assert codes[:3] == [200, 200, 200] and 429 in codes          # burst 3, 2/s refill
+        assert codes[:3] == [200, 200, 200] and 429 in codes          # burst 3, refill one per 2 s
         limited = client.get(url, headers=strict_server.headers("reader"))
         assert limited.status_code == 429
         assert limited.json()["error"]["code"] == "rate_limited" and int(limited.headers["retry-after"]) >= 1
