@@ -149,27 +149,33 @@ class ConditionScorer:
                 return o.weight * p + (1 - o.weight) * b
             return o.weight * (1 - p) + (1 - o.weight) * (1 - b)
 
+        # log-likelihood of a condition = its tier's "explains nothing" baseline + the difference each
+        # finding it lists makes; summing only over the lists keeps a call proportional to the matches
+        base = {tier: sum(math.log(soft(leak, o)) for o in obs) for tier, leak in TIER_LEAK.items()}
+        ll_of: dict[str, float] = {cid: base[kb.conditions[cid].tier] for cid in candidates}
+        for o in present:
+            for cid, (p, _, _) in matches[o.term].items():
+                leak = kb.conditions[cid].leak
+                ll_of[cid] += math.log(soft(p, o)) - math.log(soft(leak, o))
+        for o in absent:
+            for cid, ann in absent_closed[o.term].items():
+                if cid in ll_of:
+                    leak = kb.conditions[cid].leak
+                    ll_of[cid] += math.log(soft(ann.frequency, o)) - math.log(soft(leak, o))
         scored: list[tuple[float, str]] = []
-        for cid in candidates:
+        prior_in = {tier: 0.0 for tier in kb.tier_prior}
+        for cid, ll in ll_of.items():
             info = kb.conditions[cid]
-            ll = 0.0
-            for o in present:
-                hit = matches[o.term].get(cid)
-                ll += math.log(soft(hit[0] if hit else info.leak, o))
-            for o in absent:
-                ann = absent_closed[o.term].get(cid)
-                ll += math.log(soft(ann.frequency if ann else info.leak, o))
+            prior_in[info.tier] = prior_in.get(info.tier, 0.0) + info.prior
             scored.append((inv_t * (math.log(info.prior_for_age(age)) + ll), cid))
         # conditions explaining none of the present findings: one term per tier (their absent-finding
         # factor is taken as if they expected none of the denied findings)
         rest_terms = []
         for tier, total in kb.tier_prior.items():
-            rest = total - sum(kb.conditions[c].prior for c in candidates if kb.conditions[c].tier == tier)
+            rest = total - prior_in.get(tier, 0.0)
             if rest <= 1e-12:
                 continue
-            leak = TIER_LEAK.get(tier, 0.04)
-            ll = sum(math.log(soft(leak, o)) for o in present) + sum(math.log(soft(leak, o)) for o in absent)
-            rest_terms.append(inv_t * (math.log(rest) + ll))
+            rest_terms.append(inv_t * (math.log(rest) + base.get(tier, base["rare"])))
         all_terms = [s for s, _ in scored] + rest_terms
         top = max(all_terms)
         z = sum(math.exp(s - top) for s in all_terms)
