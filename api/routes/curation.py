@@ -21,7 +21,7 @@ from api.models import CURIE_PATTERN, MAX_ID_CHARS, Text, _Strict
 router = APIRouter(prefix="/v1/curation", tags=["curation"])
 curator = require_role("curator")
 ready = require_ready("store")
-_ERRORS = error_responses(401, 403, 404, 409, 422, 429, 503, 504)
+_ERRORS = error_responses(400, 401, 403, 404, 409, 413, 422, 429, 503, 504)
 
 ChangeKind = Literal["add_fact", "retract_fact", "add_entity", "edit_entity", "merge_entities"]
 
