@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import statistics
 import tempfile
 import time
@@ -124,6 +125,7 @@ def run(n_facts: int, out: Path, queries: int, path_queries: int) -> str:
         lite.close()
     finally:
         server.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
     load_after = os.getloadavg()[0]
     lines: list[str] = []

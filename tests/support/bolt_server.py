@@ -16,6 +16,7 @@ import itertools
 import json
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -137,6 +138,7 @@ def session_server(config) -> BoltServer:
             def stop() -> None:
                 global _server
                 server.stop()
+                shutil.rmtree(root, ignore_errors=True)
                 _server = None
             config.add_cleanup(stop)
         return _server
