@@ -249,3 +249,26 @@ def test_on_the_full_graph_examples_answer_and_an_emergency_is_a_red_banner(full
     yes[0].click().run()
     assert_clean(at)
     assert "(your answer)" in texts(at)
+
+
+def test_an_unreachable_llm_falls_back_to_extractive_with_a_warning(hpo_context, app_for):
+    import socket
+
+    from kgqa.context import KGContext
+    with socket.socket() as s:           # a loopback port that refuses connections once closed
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings = hpo_context.settings.with_(llm="openai", llm_url=f"http://127.0.0.1:{port}/v1", llm_model="any",
+                                          llm_timeout=3.0)
+    ctx = KGContext(settings, store=hpo_context.store)
+    ctx.__dict__["linker"] = hpo_context.linker   # the same graph: reuse the session's linker
+    at = app_for(ctx).run()
+    assert at.toggle(key="ask_use_llm").value is True
+    _ask(at, "What are the symptoms of Marfan syndrome?")
+    shown = texts(at)
+    assert "Extractive answer" in shown and _citation_expanders(at)
+    assert any("openai" in w.value and "extractive" in w.value for w in at.warning), [w.value for w in at.warning]
+    # switched off in the sidebar, the next answer does not try the LLM at all
+    at.toggle(key="ask_use_llm").set_value(False).run()
+    _ask(at, "Which diseases cause a fast heartbeat?")
+    assert len([w for w in at.warning if "openai" in w.value]) == 1

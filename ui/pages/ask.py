@@ -2,6 +2,7 @@
 evidence drawn as a graph, whether an LLM or the extractive composer wrote it, and the disclaimer."""
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,8 @@ from ui.components.format import markers
 from ui.components.graph import graph_of_facts, show_graph
 from ui.components.records import get
 from ui.context import get_context, graph_stats, warm
+
+log = logging.getLogger("kgqa.ui")
 
 HISTORY = "ask_history"
 PENDING = "ask_pending"
@@ -66,10 +69,16 @@ def llm_choice(ctx) -> str | None:
 
 def mode_badge(answer: Any) -> None:
     mode = str(get(answer, "mode", "extractive"))
-    if mode == "llm":
-        st.badge("LLM answer · checked against the cited facts", icon=":material/smart_toy:", color="violet")
-    else:
-        st.badge("Extractive answer · composed from graph facts", icon=":material/format_quote:", color="blue")
+    with st.container(horizontal=True, gap="small"):
+        if mode == "llm":
+            name = get(answer, "llm_name", "")
+            st.badge(f"LLM answer{f' ({name})' if name else ''} · checked against the cited facts",
+                     icon=":material/smart_toy:", color="violet")
+        else:
+            st.badge("Extractive answer · composed from graph facts", icon=":material/format_quote:", color="blue")
+        verdict = get(answer, "verdict")
+        if verdict in ("yes", "no"):
+            st.badge(f"Answer: {verdict}", color="green" if verdict == "yes" else "orange")
 
 
 def render_answer(turn: Turn, index: int, latest: bool, store) -> None:
@@ -108,9 +117,8 @@ def ask(ctx, question: str, llm: str | None) -> Turn:
     try:
         warm(ctx, "answerer")
         turn.answer = ctx.answerer.ask(question, llm=llm)
-    except Exception as exc:  # noqa: BLE001 - shown in the chat, logged by user_errors' logger
-        import logging
-        logging.getLogger("kgqa.ui").exception("kgqa ui: ask failed")
+    except Exception as exc:  # noqa: BLE001 - shown in the chat; the traceback goes to the server log
+        log.exception("kgqa ui: ask failed")
         turn.error = explain(exc)
     turn.seconds = time.perf_counter() - start
     return turn
