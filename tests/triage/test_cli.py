@@ -33,9 +33,9 @@ def test_triage_jsonl_and_json(full_graph, monkeypatch, capsys):
     assert all(x["disclaimer"] for x in lines)
 
 
-@pytest.mark.slow
-def test_jsonl_bad_line_names_the_line(full_graph, monkeypatch, capsys):
-    monkeypatch.setenv("KGQA_HOME", str(TEST_HOME))
-    monkeypatch.setattr("sys.stdin", io.StringIO('cough\n{"answers": {}}\n'))
-    assert main(["--store", full_graph, "triage", "--jsonl"]) == 2
+def test_jsonl_bad_line_names_the_line(tmp_path, monkeypatch, capsys):
+    # the context loads lazily, so a malformed first line is reported before any graph is opened
+    monkeypatch.setenv("KGQA_HOME", str(tmp_path))
+    monkeypatch.setattr("sys.stdin", io.StringIO('\n{"answers": {}}\ncough\n'))
+    assert main(["--store", str(tmp_path / "none.sqlite"), "triage", "--jsonl"]) == 2
     assert "stdin line 2" in capsys.readouterr().err
