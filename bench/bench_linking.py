@@ -154,6 +154,8 @@ def main(argv=None) -> int:
     parser.add_argument("--config")
     parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller FAISS test, eval on 300 items per set")
     parser.add_argument("--out", default=str(HERE / "results" / "linking.md"))
+    parser.add_argument("--eval-from", help="use this saved `kgqa eval linking --json` report instead of re-running it")
+    parser.add_argument("--faiss-n", type=int, help="vectors in the FAISS comparison (default 200,000; 50,000 with --quick)")
     args = parser.parse_args(argv)
 
     from kg.store import open_store
@@ -243,11 +245,15 @@ def main(argv=None) -> int:
             "Targets: link p50 < 15 ms; question -> facts p50 < 30 ms, p95 < 100 ms.", ""]
 
     # ---- FAISS -----------------------------------------------------------------------------------
-    n = 50_000 if args.quick else 200_000
+    n = args.faiss_n or (50_000 if args.quick else 200_000)
     out += ["### FAISS index", "", f"Random unit vectors, 384 dimensions (the embedding size).", ""] + bench_faiss(n) + [""]
 
     # ---- evaluation --------------------------------------------------------------------------------
-    report = run_linking_eval(ctx, limit=300 if args.quick else None)
+    if args.eval_from:
+        import json
+        report = json.loads(Path(args.eval_from).read_text())
+    else:
+        report = run_linking_eval(ctx, limit=300 if args.quick else None)
     out += ["### Linking evaluation (`kgqa eval linking`)", "",
             "acc@1 / acc@5 per set. hpo_lay: HPO layperson synonyms of split bucket 0 (sha1 of the normalised "
             "synonym % 5 == 0, ~20%), removed from the dictionary and dense index during the run. lay_test: "
@@ -259,7 +265,16 @@ def main(argv=None) -> int:
             out.append(f"- hpo_lay: {r['same_as_other_name']} of {r['n']} held-out synonyms equal another "
                        "(non-layperson) name of their concept after normalisation, so the dictionary still knows them.")
         if name in ("lay_test", "lay_dev") and r.get("by_style"):
-            out.append(f"- {name} by style: " + ", ".join(f"{k} {v['acc@1']:.3f} (n={v['n']})" for k, v in sorted(r["by_style"].items())))
+            out.append(f"- {name} by style (acc@1): " + ", ".join(f"{k} {v['acc@1']:.3f} (n={v['n']})" for k, v in sorted(r["by_style"].items())))
+            if r.get("strict"):
+                out.append(f"- {name} strict (only the listed ids, no name-equivalent duplicate concepts): "
+                           f"acc@1 {r['strict']['acc@1']:.3f}, acc@5 {r['strict']['acc@5']:.3f}")
+        if name == "non_medical":
+            out.append(f"- non_medical: {r.get('sentences_with_links')} of {r['n']} sentences produced a link: "
+                       + "; ".join(f"{e['text']!r} -> {', '.join(e['mentions'])}" for e in r.get("errors", [])[:5]))
+        if name == "ncbi_disease" and r.get("mentions_in_test_set"):
+            out.append(f"- ncbi_disease: {r['n']} of {r['mentions_in_test_set']} test mentions have a MeSH/OMIM id "
+                       "that resolves to a graph concept; only those are scored.")
     out.append("")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text("\n".join(out) + "\n")

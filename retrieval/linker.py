@@ -322,7 +322,8 @@ class Linker:
         max_words = self.table.max_words
         upper_text = _mostly_upper(text)
         for i in range(n):
-            if words[i] in STOP_WORDS and not tokens[i].raw.isupper():
+            # spans start on a content word ("ALL", an acronym in capitals, may look like a stop word)
+            if words[i] in STOP_WORDS and not (len(tokens[i].raw) > 1 and tokens[i].raw.isupper()):
                 continue
             for j in range(min(n, i + max_words + 3), i, -1):
                 if words[j - 1] in STOP_WORDS and j - 1 != i:

@@ -63,3 +63,8 @@ def test_yes_no_keeps_the_predicates():
 def test_definition_and_unknown():
     assert parse_intent("what is asthma?").kind == "definition"
     assert parse_intent("I have a fever and a cough").kind == "unknown"
+
+
+def test_drugs_targeting_a_gene_want_compounds():
+    i = parse_intent("what drugs target EGFR?")
+    assert i.predicates == ["binds"] and i.answer_types == ["Compound"] and i.subject_types == ["Gene"]

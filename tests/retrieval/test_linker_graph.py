@@ -40,7 +40,7 @@ def test_misspellings(full_context, linker, text, expected):
 
 def test_dense_matching_finds_a_paraphrase(full_context, linker):
     # no name or synonym says this; the dense index must
-    top = _top(linker, "I keep gasping for air", types=["Phenotype", "Symptom", "Disease"])
+    top = _top(linker, "I keep struggling to breathe", types=["Phenotype", "Symptom", "Disease"])
     assert top is not None and top.method == "dense"
     assert top.entity.id == full_context.store.resolve("HP:0002094")
 

@@ -127,3 +127,8 @@ def test_excluding_hides_layperson_synonyms_only():
     assert "HP:0001649" not in [m.entity.id for m in view.link("racing heart")]
     assert [m.entity.id for m in view.link("tachycardia")] == ["HP:0001649"]
     assert [m.entity.id for m in linker.link("racing heart")] == ["HP:0001649"]
+
+
+def test_mentions_do_not_start_with_a_pronoun(linker):
+    ms = linker.link("I have a cough but no fever")
+    assert [(m.text, m.negated) for m in ms] == [("cough", False), ("fever", True)]
