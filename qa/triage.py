@@ -8,7 +8,9 @@ questions (qa/triage_questions.py).
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import pickle
 import threading
 from pathlib import Path
 from dataclasses import dataclass, field
@@ -17,7 +19,7 @@ from typing import Any
 from kg.model import Entity
 from qa.triage_findings import (FINDING_TYPES, ExtractedFindings, PatientContext, TriageFinding,
                                 extract_findings)
-from qa.triage_knowledge import ConditionKnowledge
+from qa.triage_knowledge import PRIORS_FILE, ConditionKnowledge
 from qa.triage_questions import NextQuestion, next_questions
 from qa.triage_scoring import Candidate, ConditionScorer, Observation
 from qa.triage_urgency import LEVELS, RedFlag, RedFlagRules, care_level, decide
@@ -29,6 +31,7 @@ NO_FINDINGS_MESSAGE = ("I could not recognise any symptom in what you wrote, so 
                        "conditions. Please describe what you feel in a few words (for example \"sore throat "
                        "and fever for 2 days\"). If you feel very unwell, contact a clinician.")
 MAX_CANDIDATES = 5
+KB_CACHE_FORMAT = 1
 MIN_CANDIDATE_PROBABILITY = 0.01
 ADVICE = {
     "emergency": "Call your local emergency number or go to the nearest emergency department now.",
@@ -93,17 +96,54 @@ class Triager:
     """Triage over a graph store and a linker. Thread-safe for concurrent `triage` calls."""
 
     def __init__(self, store, linker, *, knowledge: ConditionKnowledge | None = None,
-                 rules: RedFlagRules | None = None, progress: bool = False, sources_dir: str | None = None):
+                 rules: RedFlagRules | None = None, progress: bool = False, sources_dir: str | None = None,
+                 cache_dir: str | os.PathLike | None = None):
+        """`cache_dir` (e.g. settings.cache_dir): keep the condition–finding table on disk, keyed by the
+        graph version and the triage data files, so the next process starts in a second or two."""
         self.store = store
         self.linker = linker
         self._lock = threading.Lock()
         self._progress = progress
         self._questions = ddxplus_questions(sources_dir)
-        self.knowledge = knowledge or ConditionKnowledge.from_store(store, progress=progress,
-                                                                    questions=self._questions)
+        self._cache_dir = Path(cache_dir) if cache_dir else None
+        self.knowledge = knowledge or self._load_knowledge()
         self.knowledge.warm_up()
         self.scorer = ConditionScorer(self.knowledge)
         self.rules = rules or RedFlagRules.load(resolve=self._resolve)
+
+    def _load_knowledge(self) -> ConditionKnowledge:
+        path = self._cache_path()
+        if path is not None and path.is_file():
+            try:
+                with open(path, "rb") as fh:
+                    kb = pickle.load(fh)
+                if isinstance(kb, ConditionKnowledge):
+                    return kb
+            except Exception:  # a stale or damaged cache is rebuilt
+                pass
+        kb = ConditionKnowledge.from_store(self.store, progress=self._progress, questions=self._questions)
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_suffix(f".{os.getpid()}.tmp")
+                with open(tmp, "wb") as fh:
+                    pickle.dump(kb, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(tmp, path)
+            except OSError:
+                pass
+        return kb
+
+    def _cache_path(self) -> Path | None:
+        if self._cache_dir is None:
+            return None
+        try:
+            version = self.store.version()
+        except Exception:
+            return None
+        h = hashlib.sha1(f"{KB_CACHE_FORMAT}|{version}|{len(self._questions)}".encode())
+        for f in (PRIORS_FILE, Path(__file__).with_name("triage_knowledge.py")):
+            h.update(f.read_bytes())
+        return self._cache_dir / "triage" / f"table-{h.hexdigest()[:16]}.pkl"
 
     def _resolve(self, curie: str) -> str | None:
         try:
@@ -121,7 +161,7 @@ class Triager:
             return False
         with self._lock:
             if version != self.knowledge.version:
-                kb = ConditionKnowledge.from_store(self.store, progress=self._progress, questions=self._questions)
+                kb = self._load_knowledge()
                 kb.warm_up()
                 self.knowledge, self.scorer = kb, ConditionScorer(kb)
         return True
