@@ -45,7 +45,8 @@ class KGContext:
     def triager(self):
         from qa.triage import Triager
         with self._lock:
-            return Triager(self.store, self.linker)
+            return Triager(self.store, self.linker, cache_dir=self.settings.cache_dir,
+                           sources_dir=self.settings.sources_dir or None)
 
     @cached_property
     def curation(self):
