@@ -180,6 +180,10 @@ class Triager:
         # modifiers ("sharp", "left", "episodic") and other non-findings the linker may pick up
         extracted.findings = [f for f in extracted.findings if kb.is_reportable(f.entity.id)
                               and not _likely_mislink(kb, f)]
+        for f in extracted.findings:
+            twin = kb.same_named_acute_term(f.entity)
+            if twin is not None and twin in kb.findings:
+                f.entity = kb.findings[twin]
         findings = self._merge_answers(extracted.findings, answers or {})
         patient = extracted.patient
         if age is not None:

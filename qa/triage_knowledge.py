@@ -209,6 +209,34 @@ class ConditionKnowledge:
         self.acute_terms = frozenset(t for cid, c in self.conditions.items() if c.tier == "acute"
                                      for t in self.profiles[cid])
         self._frequent_cache: dict[str, bool] = {}
+        # names of those terms, to bridge a finding that the sources name the same way but that no clique
+        # merged (the DO symptom "chest pain" and HPO's "Chest pain")
+        names: dict[str, set[str]] = {}
+        for t in self.acute_terms:
+            e = self.findings.get(t)
+            if e is None:
+                continue
+            for n in [e.name] + [syn.text for syn in e.synonyms if syn.kind in ("exact", "layperson")]:
+                names.setdefault(_name_key(n), set()).add(t)
+        # when several share a name, the one more acute conditions list ("Chest Pain" from MeSH via a pooled
+        # twin against HPO's "Chest pain" that DDXPlus uses)
+        def uses(t: str) -> int:
+            return sum(1 for c in self.by_term.get(t, ()) if self.conditions[c].tier == "acute")
+        self._acute_by_name = {}
+        for k, v in names.items():
+            ranked = sorted(v, key=lambda t: (-uses(t), t))
+            if k and (len(ranked) == 1 or uses(ranked[0]) > uses(ranked[1])):
+                self._acute_by_name[k] = ranked[0]
+
+    def same_named_acute_term(self, entity: Entity) -> str | None:
+        """The acute conditions' term named exactly like `entity` (name or exact/lay synonym), if one."""
+        if entity.id in self.acute_terms:
+            return None
+        for n in [entity.name] + [s.text for s in entity.synonyms if s.kind in ("exact", "layperson")]:
+            t = self._acute_by_name.get(_name_key(n))
+            if t is not None and t != entity.id:
+                return t
+        return None
 
     def concerns_frequent_conditions(self, term: str) -> bool:
         """Whether an acute or common condition lists the term, a term below it or one up to 3 steps above
@@ -296,6 +324,10 @@ class ConditionKnowledge:
     def name(self, term: str) -> str:
         e = self.findings.get(term)
         return e.name if e else term
+
+
+def _name_key(name: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", name.lower()))
 
 
 def _annotation(fact: Fact) -> Annotation:
