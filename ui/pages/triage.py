@@ -67,11 +67,11 @@ def urgency_banner(result: Any) -> None:
     flags = [str(first(f, "reason", "finding", "label", default="")) for f in get(result, "red_flags", []) or []]
     body = f"**{style.title}** — {get(result, 'advice', '') or style.advice}"
     if flags:
-        body += "  \n**Red flags:** " + "; ".join(f for f in flags if f)
+        body += "  \n**Red flags:** " + "; ".join(f.rstrip(". ") for f in flags if f) + "."
     BANNERS[style.kind](body, icon=":material/emergency:" if style.kind == "error" else None)
     reasons = get(result, "urgency_reasons", []) or []
     if reasons:
-        st.caption("Why this level: " + "; ".join(str(r) for r in reasons))
+        st.caption("Why this level: " + "; ".join(str(r).rstrip(". ") for r in reasons) + ".")
 
 
 def findings_section(result: Any, current: dict) -> None:
@@ -141,7 +141,7 @@ def candidates_section(result: Any) -> None:
                 st.markdown(":red[**against:**] " + ", ".join(opposing))
             care = get(c, "care")
             severity = get(c, "severity")
-            meta = ([f"usually needs {care} care"] if care else []) + ([f"severity {severity} (1 = most severe)"]
+            meta = ([f"usual level of care: {care}"] if care else []) + ([f"severity {severity} (1 = most severe)"]
                                                                      if severity else [])
             if meta:
                 st.caption(" · ".join(meta))
@@ -155,11 +155,13 @@ def next_questions_section(result: Any) -> None:
     for i, q in enumerate(questions[:6]):
         text = str(first(q, "question", "text", default=q))
         fid = entity_id(first(q, "entity", "finding", "id", default=""))
-        cols = st.columns([5, 1, 1])
-        cols[0].markdown(text)
+        st.markdown(text)
         if fid:
-            cols[1].button("Yes", key=f"triage-q-yes-{i}-{fid}", on_click=set_answer, args=(fid, True))
-            cols[2].button("No", key=f"triage-q-no-{i}-{fid}", on_click=set_answer, args=(fid, False))
+            with st.container(horizontal=True, gap="small"):
+                st.button("Yes", key=f"triage-q-yes-{i}-{fid}", on_click=set_answer, args=(fid, True),
+                          icon=":material/check:")
+                st.button("No", key=f"triage-q-no-{i}-{fid}", on_click=set_answer, args=(fid, False),
+                          icon=":material/close:")
 
 
 st.title("Triage")
