@@ -26,7 +26,8 @@ def app_for(monkeypatch) -> Callable:
     def make(context) -> AppTest:
         configure_env(monkeypatch, context.settings.store_url, context.settings.home)
         use_context(context)
-        return AppTest.from_file(str(APP), default_timeout=180)
+        # generous: on a cold cache the first question builds the linker (embeds every name) inside the run
+        return AppTest.from_file(str(APP), default_timeout=1200)
 
     return make
 
