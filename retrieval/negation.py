@@ -29,7 +29,7 @@ UNCERTAIN_BEFORE = [
     "wonder if", "questionable", "rule out", "r/o", "concern for", "worried about", "afraid i have",
     "seems like", "kind of", "sort of", "likely",
 ]
-UNCERTAIN_AFTER = ["?", "maybe", "possibly", "probably", "perhaps"]
+UNCERTAIN_AFTER = ["?"]   # "fever?"; a following "maybe" belongs to the next finding ("no fever, maybe flu")
 # "no longer", "not only", "no increase in" do not negate the next finding.
 PSEUDO_TRIGGERS = ["not only", "no longer", "not just", "no increase", "not necessarily", "no change",
                    "not cause", "not caused", "no doubt", "not sure"]
@@ -38,7 +38,9 @@ CLAUSE_BREAKERS = {".", ";", "!", "?", ":", "but", "however", "although", "thoug
 # A word that starts a new statement ends a trigger's scope.
 SCOPE_BREAKERS = {"i", "my", "he", "she", "we", "they", "it", "have", "has", "had", "am", "is", "are",
                   "was", "feel", "feels", "felt", "get", "got", "which", "who", "that", "also", "now",
-                  "still", "then", "because", "since", "so"}
+                  "still", "then", "because", "since", "so",
+                  # an uncertainty trigger starts a new scope: "no fever, maybe the flu"
+                  "maybe", "possibly", "perhaps", "probably", "might", "may", "could"}
 # Uncertainty spans statements ("I think I might have a fever"); only a new subject's claim ends it.
 _UNCERTAIN_BREAKERS = {"which", "who", "because", "since", "so", "also"}
 WINDOW = 6  # words between a trigger and the mention

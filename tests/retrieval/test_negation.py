@@ -49,3 +49,10 @@ def test_uncertain_not_negated(text, mention):
 
 def test_a_plain_question_is_not_uncertain():
     assert not _a("do I have diabetes?", "diabetes").uncertain
+
+
+def test_an_uncertainty_trigger_ends_a_negation_scope():
+    text = "my tummy hurts and I have no fever, maybe the flu"
+    assert _a(text, "fever").negated and not _a(text, "fever").uncertain
+    flu = _a(text, "flu")
+    assert flu.uncertain and not flu.negated
