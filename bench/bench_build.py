@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -27,6 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 _CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
+from bench.common import machine
 from kgqa.build import build_graph
 r = build_graph(sys.argv[1], Path(sys.argv[2]) if sys.argv[2] else None, None, progress=False, log=lambda m: None)
 out = r.to_json()
@@ -54,26 +54,6 @@ with dst.transaction():
 secs = time.perf_counter() - t
 print(json.dumps({"facts": len(facts), "entities": len(ents), "seconds": secs}))
 """
-
-
-def machine() -> str:
-    cpu = platform.processor() or ""
-    try:
-        for line in open("/proc/cpuinfo", encoding="utf-8"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        for line in open("/proc/meminfo", encoding="utf-8"):
-            if line.startswith("MemTotal"):
-                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} CPUs (nproc), {cpu}, {mem} RAM, Python {platform.python_version()}"
 
 
 def run_child(code: str, *args: str) -> dict:

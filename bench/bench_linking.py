@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import shutil
 import statistics
 import sys
@@ -27,6 +26,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench.common import machine as _machine
 
 HERE = Path(__file__).resolve().parent
 
@@ -52,25 +52,6 @@ QUESTIONS = [
     "I feel tired all the time and I'm always thirsty", "what are the symptoms of lupus?",
     "what drugs treat psoriasis?", "which diseases are similar to crohn's disease?",
 ]
-
-
-def _machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        for line in open("/proc/meminfo"):
-            if line.startswith("MemTotal"):
-                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    except OSError:
-        pass
-    return f"{os.cpu_count()} CPUs ({cpu}), {mem} RAM, Python {platform.python_version()}"
 
 
 def _rss_mb() -> float:

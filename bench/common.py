@@ -1,0 +1,25 @@
+"""What every benchmark reports about the machine it ran on."""
+from __future__ import annotations
+
+import os
+import platform
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def memory_gib() -> float:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+
+
+def machine() -> str:
+    """`2 CPUs (AMD EPYC ...), 23.5 GiB RAM, Python 3.11.7`: the line each results file starts from."""
+    return f"{os.cpu_count()} CPUs ({cpu_model()}), {memory_gib():.1f} GiB RAM, Python {platform.python_version()}"
