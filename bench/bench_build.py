@@ -21,12 +21,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.common import machine
+
 REPO = Path(__file__).resolve().parents[1]
 
 _CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
-from bench.common import machine
 from kgqa.build import build_graph
 r = build_graph(sys.argv[1], Path(sys.argv[2]) if sys.argv[2] else None, None, progress=False, log=lambda m: None)
 out = r.to_json()
