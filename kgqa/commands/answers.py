@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from kgqa.cli import UserError
+from kgqa.commands.jsonl import stdin_records
 
 REPO = Path(__file__).resolve().parents[2]
 EVAL_DIR = REPO / "data" / "eval"
@@ -63,19 +64,8 @@ def _answer(ctx, question: str, llm: str | None, limit: int):
 
 
 def _stdin_questions() -> Iterator[tuple[int, str]]:
-    for lineno, line in enumerate(sys.stdin, 1):
-        text = line.strip()
-        if not text:
-            continue
-        if text.startswith("{"):
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise UserError(f"stdin line {lineno}: not valid JSON ({exc.msg})") from None
-            text = obj.get("question") or obj.get("text") if isinstance(obj, dict) else None
-            if not isinstance(text, str) or not text.strip():
-                raise UserError(f'stdin line {lineno}: a JSON line needs a "question" string')
-        yield lineno, text
+    for lineno, record in stdin_records(("question", "text")):
+        yield lineno, record["question"]
 
 
 def _check_cheaply(args) -> None:

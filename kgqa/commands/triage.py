@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from kgqa.cli import UserError
+from kgqa.commands.jsonl import stdin_records
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -62,23 +63,11 @@ def _run(ctx, text: str, answers: dict[str, bool] | None, age: int | None, sex: 
 
 
 def _stdin_requests() -> Iterator[tuple[int, dict[str, Any]]]:
-    for lineno, line in enumerate(sys.stdin, 1):
-        raw = line.strip()
-        if not raw:
-            continue
-        if raw.startswith("{"):
-            try:
-                obj = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                raise UserError(f"stdin line {lineno}: not valid JSON ({exc.msg})") from None
-            if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-                raise UserError(f'stdin line {lineno}: a JSON line needs a "text" string')
-            answers = obj.get("answers") or {}
-            if not isinstance(answers, dict):
-                raise UserError(f'stdin line {lineno}: "answers" must be an object {{"ENTITY_ID": true|false}}')
-            yield lineno, {"text": obj["text"], "answers": answers, "age": obj.get("age"), "sex": obj.get("sex")}
-        else:
-            yield lineno, {"text": raw, "answers": {}, "age": None, "sex": None}
+    for lineno, record in stdin_records(("text",)):
+        answers = record.get("answers") or {}
+        if not isinstance(answers, dict):
+            raise UserError(f'stdin line {lineno}: "answers" must be an object {{"ENTITY_ID": true|false}}')
+        yield lineno, {"text": record["text"], "answers": answers, "age": record.get("age"), "sex": record.get("sex")}
 
 
 def _triage(args) -> int:
