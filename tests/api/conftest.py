@@ -50,7 +50,8 @@ def server(hpo_graph, hpo_context, tmp_path_factory):
     revoked = _apikey(key_file, "create", "--role", "admin", "--name", "gone")
     _apikey(key_file, "revoke", "gone")
     env = {"KGQA_API_KEYS": ",".join(f"{k}:{role}:{role}-key" for role, k in KEYS.items()),
-           "KGQA_API_KEY_FILE": str(key_file), "KGQA_API_RATE": "1000", "KGQA_API_BURST": "1000"}
+           "KGQA_API_KEY_FILE": str(key_file), "KGQA_API_RATE": "1000", "KGQA_API_BURST": "1000",
+           "KGQA_CURATION_LOG": str(tmp / "curation.sqlite")}
     live = LiveServer(hpo_graph, TEST_HOME, tmp / "server.log", env)
     try:
         live.wait_ready(900)
@@ -64,6 +65,7 @@ def strict_server(hpo_graph, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("api-strict")
     env = {"KGQA_API_KEYS": ",".join(f"{k}:{role}" for role, k in KEYS.items()),
            "KGQA_API_KEY_FILE": str(tmp / "none.json"), "KGQA_API_WARMUP": "0",
+           "KGQA_CURATION_LOG": str(tmp / "curation.sqlite"),
            "KGQA_API_RATE": "0.5", "KGQA_API_BURST": "3", "KGQA_API_MAX_BODY": "2048"}
     live = LiveServer(hpo_graph, TEST_HOME, tmp / "server.log", env, ready_path="/healthz")
     try:
