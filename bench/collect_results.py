@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-ORDER = ["build", "store", "neo4j", "linking", "answers", "triage", "api", "curation"]
+ORDER = ["build", "graph_queries", "store", "store_scale", "neo4j", "linking", "answers", "triage", "api", "curation"]
 HERE = Path(__file__).resolve().parent
 
 

@@ -5,7 +5,7 @@ import importlib
 import subprocess
 import sys
 
-BENCHES = ["bench_build", "bench_store", "bench_neo4j", "bench_linking", "bench_answers", "bench_triage", "bench_api"]
+BENCHES = ["bench_build", "bench_graph_queries", "bench_store", "bench_neo4j", "bench_linking", "bench_answers", "bench_triage", "bench_api"]
 
 if __name__ == "__main__":
     failed = []
