@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import time
 from collections import defaultdict
 from pathlib import Path
 
-from bench.common import machine
+from bench.common import machine, p50_p95, time_calls
 from kg.store import open_store
 from kgqa.settings import load_settings
 
@@ -23,19 +22,9 @@ OUT = Path(__file__).resolve().parent / "results" / "graph_queries.md"
 HUBS = [("DOID:10763", "treats"), ("DOID:2841", "associated_with"), ("HP:0001945", "has_phenotype")]
 
 
-def _ms(fn, args_list) -> list[float]:
-    out = []
-    for args in args_list:
-        t = time.perf_counter()
-        fn(*args)
-        out.append((time.perf_counter() - t) * 1000)
-    return out
-
-
 def _row(name: str, ms: list[float]) -> str:
-    ms = sorted(ms)
-    p95 = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
-    return f"| {name} | {statistics.median(ms):.3f} | {p95:.3f} | {len(ms)} |"
+    p50, p95 = p50_p95(ms)
+    return f"| {name} | {p50:.3f} | {p95:.3f} | {len(ms)} |"
 
 
 def main() -> None:
@@ -83,22 +72,22 @@ def main() -> None:
     rows = [
         "| query | p50 ms | p95 ms | n |", "| --- | --- | --- | --- |",
         _row("typed 1-hop from a random node, limit 100 (store API, Facts with provenance)",
-             _ms(lambda n, p: store.facts(n, predicates=p, limit=100), typed)),
+             time_calls(lambda n, p: store.facts(n, predicates=p, limit=100), typed)),
         _row("  baseline: the same typed lookup in the in-memory dict",
-             _ms(lambda n, p: [o for q, o in adjacency[n] if q == p[0]][:100], typed)),
+             time_calls(lambda n, p: [o for q, o in adjacency[n] if q == p[0]][:100], typed)),
     ]
     for hub, predicate in HUBS:
         if store.get_entity(hub) is None:
             continue
         degree = store.count_facts(hub)
         rows.append(_row(f"typed 1-hop from hub {hub} ({predicate}; degree {degree:,}), limit 100",
-                         _ms(lambda: store.facts(hub, predicates=[predicate], limit=100), [()] * 100)))
+                         time_calls(lambda: store.facts(hub, predicates=[predicate], limit=100), [()] * 100)))
     rows += [
-        _row("2-hop with a limit (20 neighbours x 10 facts, store API)", _ms(two_hop, [(n,) for n in sample[:100]])),
-        _row("  baseline: the same 2-hop in the dict", _ms(dict_two_hop, [(n,) for n in sample[:100]])),
+        _row("2-hop with a limit (20 neighbours x 10 facts, store API)", time_calls(two_hop, [(n,) for n in sample[:100]])),
+        _row("  baseline: the same 2-hop in the dict", time_calls(dict_two_hop, [(n,) for n in sample[:100]])),
         _row("shortest paths disease -> gene, max_hops 3, limit 5 (store API)",
-             _ms(lambda a, b: store.shortest_paths(a, b, max_hops=3, limit=5), pairs)),
-        _row("  baseline: BFS over the dict, first hit only, no hub cap", _ms(dict_path, pairs)),
+             time_calls(lambda a, b: store.shortest_paths(a, b, max_hops=3, limit=5), pairs)),
+        _row("  baseline: BFS over the dict, first hit only, no hub cap", time_calls(dict_path, pairs)),
     ]
     stats = store.stats()
     text = "\n".join([

@@ -17,7 +17,6 @@ import argparse
 import os
 import random
 import shutil
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -25,24 +24,15 @@ from pathlib import Path
 import numpy as np
 
 from bench.bench_store import SOURCE, Graph, _machine
+from bench.common import p50_p95, time_calls
 from kg.store.neo4j import Neo4jStore
 from kg.store.sqlite import SQLiteStore
 from tests.support.bolt_server import start_bolt_server
 
 
-def _time(fn, args_list) -> list[float]:
-    out = []
-    for args in args_list:
-        t = time.perf_counter()
-        fn(*args)
-        out.append((time.perf_counter() - t) * 1000)
-    return out
-
-
 def _cell(ms: list[float]) -> str:
-    ms = sorted(ms)
-    p95 = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
-    return f"{statistics.median(ms):.2f} / {p95:.2f}"
+    p50, p95 = p50_p95(ms)
+    return f"{p50:.2f} / {p95:.2f}"
 
 
 def _load(store, g: Graph) -> tuple[float, float]:
@@ -75,18 +65,18 @@ def _queries(store, g: Graph, queries: int, path_queries: int) -> tuple[dict[str
         if store.shortest_paths(a, b, max_hops=3, limit=10):
             found[0] += 1
     out = {
-        "get_entity (random)": _time(store.get_entity, [(e,) for e in connected]),
-        "search (one word prefix), limit 20": _time(lambda: store.search("gene 1"), [()] * max(queries // 4, 10)),
+        "get_entity (random)": time_calls(store.get_entity, [(e,) for e in connected]),
+        "search (one word prefix), limit 20": time_calls(lambda: store.search("gene 1"), [()] * max(queries // 4, 10)),
         "typed 1-hop from the top gene hub (interacts_with), limit 100":
-            _time(lambda: store.facts(hub_id, ["interacts_with"], "both", limit=100), [()] * queries),
+            time_calls(lambda: store.facts(hub_id, ["interacts_with"], "both", limit=100), [()] * queries),
         "typed 1-hop from a random node (interacts_with, both directions), limit 100":
-            _time(lambda e: store.facts(e, ["interacts_with"], "both", limit=100), [(e,) for e in connected]),
+            time_calls(lambda e: store.facts(e, ["interacts_with"], "both", limit=100), [(e,) for e in connected]),
         "untyped 1-hop from a random connected node, limit 100":
-            _time(lambda e: store.facts(e, limit=100), [(e,) for e in connected]),
-        "count_facts on the hub, typed": _time(lambda: store.count_facts(hub_id, ["interacts_with"]), [()] * 20),
+            time_calls(lambda e: store.facts(e, limit=100), [(e,) for e in connected]),
+        "count_facts on the hub, typed": time_calls(lambda: store.count_facts(hub_id, ["interacts_with"]), [()] * 20),
         "2-hop with a limit (20 neighbours x 10 facts each, 22 calls)":
-            _time(two_hop, [(e,) for e in connected[: max(queries // 4, 10)]]),
-        "shortest paths between random connected nodes, max_hops 3, limit 10": _time(paths, pairs),
+            time_calls(two_hop, [(e,) for e in connected[: max(queries // 4, 10)]]),
+        "shortest paths between random connected nodes, max_hops 3, limit 10": time_calls(paths, pairs),
     }
     return out, found[0]
 
@@ -108,7 +98,7 @@ def run(n_facts: int, out: Path, queries: int, path_queries: int) -> str:
         loads["Neo4j (ArcadeDB over Bolt)"] = _load(neo, g)
         print(f"Bolt store loaded in {sum(loads['Neo4j (ArcadeDB over Bolt)']):.1f} s", flush=True)
         assert neo.stats().facts == lite.stats().facts == len(g)
-        floor = _time(lambda: neo._rows("RETURN 1 AS x"), [()] * queries)
+        floor = time_calls(lambda: neo._rows("RETURN 1 AS x"), [()] * queries)
         results = {}
         for name, store in (("SQLite", lite), ("Neo4j (ArcadeDB over Bolt)", neo)):
             _queries(store, g, min(queries, 20), 3)                      # warm-up (JIT, caches)
@@ -117,7 +107,7 @@ def run(n_facts: int, out: Path, queries: int, path_queries: int) -> str:
         # a Cypher-native 2-hop in one round trip, for what a Neo4j user would write instead of 22 calls
         rnd = random.Random(5)
         sample = [g.ids[int(i)] for i in rnd.sample(list(np.nonzero(g.degree > 0)[0]), max(queries // 4, 10))]
-        native2 = _time(lambda e: neo._rows(
+        native2 = time_calls(lambda e: neo._rows(
             "MATCH (a:Entity {id: $id})-[r1]-(b:Entity) WITH b LIMIT 20 "
             "MATCH (b)-[r2]-(c:Entity) WITH b, r2, c LIMIT 200 RETURN r2.id AS id, c.id AS c", id=e),
             [(e,) for e in sample])

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.common import p50_p95, time_calls
 from kg.model import Entity, Fact, Provenance, SourceInfo, Synonym
 from kg.store.sqlite import SQLiteStore
 
@@ -134,19 +135,8 @@ def _zipf(n: int, rng, a: float = 0.9) -> np.ndarray:
 
 # ---- timing helpers -----------------------------------------------------------------------------------
 
-def _time(fn, args_list) -> list[float]:
-    out = []
-    for args in args_list:
-        t = time.perf_counter()
-        fn(*args)
-        out.append((time.perf_counter() - t) * 1000)
-    return out
-
-
 def _pct(ms: list[float]) -> str:
-    ms = sorted(ms)
-    p50 = statistics.median(ms)
-    p95 = ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))]
+    p50, p95 = p50_p95(ms)
     return f"{p50:.3f} | {p95:.3f} | {len(ms)}"
 
 
@@ -210,19 +200,19 @@ def run(n_facts: int, out: Path, queries: int, path_queries: int, tmp: str | Non
 
     # cost of making Fact objects alone (what any importer pays), to separate it from the store's work
     sample = min(len(g), 300_000)
-    t = time.process_time()
+    t = time.processtime_calls()
     for _ in g.facts(sample):
         pass
-    fact_objs_per_cpu_s = sample / (time.process_time() - t)
+    fact_objs_per_cpu_s = sample / (time.processtime_calls() - t)
 
     tmpdir = tempfile.mkdtemp(prefix="bench_store_", dir=tmp)
     db = Path(tmpdir) / "kg.sqlite"
     rss_before = _rss_mb()
     store = SQLiteStore(str(db), create=True)
     store.set_sources([SOURCE])
-    t, cpu = time.perf_counter(), time.process_time()
+    t, cpu = time.perf_counter(), time.processtime_calls()
     report = store.bulk_load(g.entities(), g.facts(), progress=True)
-    load_s, load_cpu = time.perf_counter() - t, time.process_time() - cpu
+    load_s, load_cpu = time.perf_counter() - t, time.processtime_calls() - cpu
     size_mb = sum(f.stat().st_size for f in Path(tmpdir).iterdir()) / 2**20
     rss_load = _rss_mb()
     t = time.perf_counter()
@@ -244,11 +234,11 @@ def run(n_facts: int, out: Path, queries: int, path_queries: int, tmp: str | Non
     connected = [g.ids[int(i)] for i in rnd.sample(list(np.nonzero(deg > 0)[0]), queries)]
 
     # 1-hop
-    hub_typed = _time(lambda: store.facts(hub_id, [hub_pred], "both", limit=100), [()] * queries)
-    hub_typed_other = _time(lambda: store.facts(hub_id, None, "both", ["Pathway"], limit=100), [()] * queries)
-    hub_count = _time(lambda: store.count_facts(hub_id, [hub_pred], "both"), [()] * 50)
-    rand_typed = _time(lambda e: store.facts(e, ["interacts_with"], "both", limit=100), [(e,) for e in randoms])
-    rand_all = _time(lambda e: store.facts(e, limit=100), [(e,) for e in connected])
+    hub_typed = time_calls(lambda: store.facts(hub_id, [hub_pred], "both", limit=100), [()] * queries)
+    hub_typed_other = time_calls(lambda: store.facts(hub_id, None, "both", ["Pathway"], limit=100), [()] * queries)
+    hub_count = time_calls(lambda: store.count_facts(hub_id, [hub_pred], "both"), [()] * 50)
+    rand_typed = time_calls(lambda e: store.facts(e, ["interacts_with"], "both", limit=100), [(e,) for e in randoms])
+    rand_all = time_calls(lambda e: store.facts(e, limit=100), [(e,) for e in connected])
 
     # 2-hop with a limit: 20 neighbours, then 10 facts of each
     def two_hop(e):
@@ -256,7 +246,7 @@ def run(n_facts: int, out: Path, queries: int, path_queries: int, tmp: str | Non
         for n in store.neighbours(e, limit=20):
             out += store.facts(n.entity.id, limit=10)
         return out
-    two = _time(two_hop, [(e,) for e in connected[: max(queries // 4, 20)]])
+    two = time_calls(two_hop, [(e,) for e in connected[: max(queries // 4, 20)]])
 
     # shortest paths between random connected pairs
     pairs = [(connected[rnd.randrange(len(connected))], connected[rnd.randrange(len(connected))])
@@ -266,7 +256,7 @@ def run(n_facts: int, out: Path, queries: int, path_queries: int, tmp: str | Non
     def paths(a, b):
         found = store.shortest_paths(a, b, max_hops=3, limit=10)
         lengths.append(len(found[0]) if found else 0)
-    path_ms = _time(paths, pairs)
+    path_ms = time_calls(paths, pairs)
     found = sum(1 for n in lengths if n > 0)
     rss_queries = _rss_mb()
 
@@ -275,9 +265,9 @@ def run(n_facts: int, out: Path, queries: int, path_queries: int, tmp: str | Non
     scan_sql = ("SELECT id, subject, predicate, object FROM facts NOT INDEXED WHERE subject = ? AND predicate = ? "
                 "ORDER BY id LIMIT 100")
     idx_sql = scan_sql.replace(" NOT INDEXED", "")
-    hub_raw = _time(lambda: conn.execute(idx_sql, (hub_id, hub_pred)).fetchall(), [()] * queries)
-    scan = _time(lambda e: conn.execute(scan_sql, (e, "interacts_with")).fetchall(), [(e,) for e in randoms[:5]])
-    raw_idx = _time(lambda e: conn.execute(idx_sql, (e, "interacts_with")).fetchall(), [(e,) for e in randoms])
+    hub_raw = time_calls(lambda: conn.execute(idx_sql, (hub_id, hub_pred)).fetchall(), [()] * queries)
+    scan = time_calls(lambda e: conn.execute(scan_sql, (e, "interacts_with")).fetchall(), [(e,) for e in randoms[:5]])
+    raw_idx = time_calls(lambda e: conn.execute(idx_sql, (e, "interacts_with")).fetchall(), [(e,) for e in randoms])
 
     # baseline 2: dict adjacency in memory (skipped above 5M facts: it would need several GB)
     dict_hop = dict_path = None
@@ -288,9 +278,9 @@ def run(n_facts: int, out: Path, queries: int, path_queries: int, tmp: str | Non
         rss_dict = _rss_mb()
         index_of = {e: i for i, e in enumerate(g.ids)}
         pint = g.predicates.index("interacts_with")
-        dict_hop = _time(lambda e: [k for k, _ in adj[index_of[e]] if g.p[k] == pint][:100],
+        dict_hop = time_calls(lambda e: [k for k, _ in adj[index_of[e]] if g.p[k] == pint][:100],
                          [(e,) for e in randoms])
-        dict_path = _time(lambda a, b: _dict_bfs(adj, index_of[a], index_of[b], 3),
+        dict_path = time_calls(lambda a, b: _dict_bfs(adj, index_of[a], index_of[b], 3),
                           pairs[:40])
         del adj
     store.close()
