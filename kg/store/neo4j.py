@@ -29,7 +29,7 @@ from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 from kg.model import PREDICATES, Entity, Fact, Provenance, SourceInfo, Synonym, fact_id
-from kg.store.base import GraphStats, GraphStore, Path, StoreError
+from kg.store.base import GraphStats, GraphStore, Path, StoreError, batched
 from kg.store.sqlite import BulkLoadReport  # the same report for both stores (stdlib-only module)
 
 try:  # the driver is a core dependency; the guard turns a broken install into a clear message
@@ -209,17 +209,6 @@ def _safe(value: Any) -> Any:
     if isinstance(value, list):
         return [_safe(v) for v in value]
     return value
-
-
-def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    batch: list[T] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 _FACT_COLUMNS = "r.id AS id, type(r) AS p, startNode(r).id AS s, endNode(r).id AS o, r.prov AS prov"
@@ -523,7 +512,7 @@ class Neo4jStore(GraphStore):
     # ---- writes -------------------------------------------------------------------------------
     def upsert_entities(self, entities: Iterable[Entity]) -> int:
         written = 0
-        for batch in _batches(entities, WRITE_BATCH):
+        for batch in batched(entities, WRITE_BATCH):
             latest = list({e.id: e for e in batch}.values())  # an id given twice: the last one wins
             self._write(lambda tx, chunk=latest: self._write_entities(tx, chunk))
             written += len(latest)
@@ -548,7 +537,7 @@ class Neo4jStore(GraphStore):
             tx.run("UNWIND $rows AS row CREATE (:Entity {id: row.id, key: row.key, type: row.type, name: row.name, "
                    "description: row.description, sources: row.sources, xrefs: row.xrefs, syn: row.syn})",
                    rows=new).consume()
-        for part in _batches(terms, WRITE_BATCH * 4):
+        for part in batched(terms, WRITE_BATCH * 4):
             tx.run("UNWIND $rows AS row CREATE (:Term {w: row.w, e: row.e, norm: row.norm, words: row.words, "
                    "pref: row.pref, type: row.type, nlen: row.nlen})", rows=part).consume()
         if xrefs:
@@ -559,7 +548,7 @@ class Neo4jStore(GraphStore):
         """Insert facts; provenance is one record per (source, curator): a record for a pair the fact
         already has replaces it, others are added. A fact whose subject or object is not an entity raises
         StoreError before anything of its batch is written."""
-        return sum(self._write(lambda tx, b=batch: self._write_facts(tx, b)) for batch in _batches(facts, WRITE_BATCH))
+        return sum(self._write(lambda tx, b=batch: self._write_facts(tx, b)) for batch in batched(facts, WRITE_BATCH))
 
     def _write_facts(self, tx, batch: list[Fact], skip_dangling: bool = False) -> int:
         merged: dict[str, Fact] = {}
@@ -625,7 +614,7 @@ class Neo4jStore(GraphStore):
 
     def delete_facts(self, fact_ids: Iterable[str]) -> int:
         deleted = 0
-        for batch in _batches(dict.fromkeys(fact_ids), WRITE_BATCH):
+        for batch in batched(dict.fromkeys(fact_ids), WRITE_BATCH):
             def work(tx, ids=batch) -> int:
                 query = " UNION ALL ".join(
                     f"MATCH ()-[r:`{p}`]->() WHERE r.id IN $ids RETURN r.id AS id, type(r) AS p, "
@@ -661,11 +650,11 @@ class Neo4jStore(GraphStore):
         show = progress and sys.stderr.isatty()
         given = written = 0
         with tqdm(desc="entities", unit=" entities", disable=not show, file=sys.stderr) as bar:
-            for batch in _batches(entities, WRITE_BATCH):
+            for batch in batched(entities, WRITE_BATCH):
                 self.upsert_entities(batch)
                 bar.update(len(batch))
         with tqdm(desc="facts", unit=" facts", disable=not show, file=sys.stderr) as bar:
-            for batch in _batches(facts, WRITE_BATCH):
+            for batch in batched(facts, WRITE_BATCH):
                 given += len({f.id for f in batch})
                 written += self._write(lambda tx, b=batch: self._write_facts(tx, b, skip_dangling))
                 bar.update(len(batch))

@@ -25,10 +25,10 @@ from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from kg.model import PREDICATES, Entity, Fact, Provenance, SourceInfo, Synonym, dumps
-from kg.store.base import GraphStats, GraphStore, Path, StoreError
+from kg.store.base import GraphStats, GraphStore, Path, StoreError, batched
 
 SCHEMA_VERSION = "1"
 _CHUNK = 5000                 # rows per executemany batch
@@ -622,7 +622,7 @@ class SQLiteStore(GraphStore):
         with self.transaction():
             conn = self._conn()
             delta = _StatsDelta()
-            for chunk in _chunks(entities, _CHUNK):
+            for chunk in batched(entities, _CHUNK):
                 self._write_entities(conn, chunk, fts=True, delta=delta)
                 n += len(chunk)
             self._finish_write(conn, delta)
@@ -673,7 +673,7 @@ class SQLiteStore(GraphStore):
         with self.transaction():
             conn = self._conn()
             delta = _StatsDelta()
-            for chunk in _chunks(facts, _CHUNK):
+            for chunk in batched(facts, _CHUNK):
                 self._check_endpoints(conn, chunk)
                 self._fact_delta(conn, chunk, delta)
                 conn.executemany("INSERT INTO facts(id, subject, predicate, object) VALUES (?, ?, ?, ?) "
@@ -797,7 +797,7 @@ class SQLiteStore(GraphStore):
             phases: dict[str, float] = {}
             mark = time.perf_counter()
             with tqdm(desc="entities", unit=" entities", disable=not show, file=sys.stderr) as bar:
-                for chunk in _chunks(entities, _CHUNK):
+                for chunk in batched(entities, _CHUNK):
                     self._write_entities(conn, chunk, fts=False)
                     known.update(e.id for e in chunk)
                     bar.update(len(chunk))
@@ -810,7 +810,7 @@ class SQLiteStore(GraphStore):
             prov_sql = ("INSERT INTO provenance(fact_id, source, version, license, evidence, curator, "
                         "created_at, change_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
             with tqdm(desc="facts", unit=" facts", disable=not show, file=sys.stderr) as bar:
-                for chunk in _chunks(facts, 20000):
+                for chunk in batched(facts, 20000):
                     fact_rows, prov_rows, curated = _bulk_rows(chunk, known)
                     if len(fact_rows) != len(chunk):
                         if not skip_dangling:
@@ -980,14 +980,3 @@ def _provenance_rows(facts: list[Fact]) -> list[tuple]:
                          _encode_json(p.evidence) if p.evidence else "{}",
                          p.curator or "", p.created_at, p.change_id))
     return rows
-
-
-def _chunks(items: Iterable[Any], size: int) -> Iterator[list]:
-    chunk: list = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from kgqa.cli import UserError
-from kgqa.commands.jsonl import stdin_records
+from kgqa.commands.jsonl import answer_each, stdin_records
 
 REPO = Path(__file__).resolve().parents[2]
 EVAL_DIR = REPO / "data" / "eval"
@@ -92,13 +92,7 @@ def _ask(args) -> int:
         _check_cheaply(args)
         ctx = _context(args)
         try:
-            for lineno, question in _stdin_questions():
-                try:
-                    answer = _answer(ctx, question, args.llm, args.limit)
-                except UserError as exc:
-                    raise UserError(f"stdin line {lineno}: {exc}") from None
-                sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
-                sys.stdout.flush()
+            answer_each(_stdin_questions(), lambda question: _answer(ctx, question, args.llm, args.limit))
         finally:
             ctx.close()
         return 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import IO, Any, Iterator
+from typing import IO, Any, Callable, Iterable, Iterator
 
 from kgqa.cli import UserError
 
@@ -26,3 +26,14 @@ def stdin_records(fields: tuple[str, ...], stream: IO[str] | None = None) -> Ite
         if not isinstance(text, str) or not text.strip():
             raise UserError(f'stdin line {lineno}: a JSON line needs a "{fields[0]}" string')
         yield lineno, {**obj, fields[0]: text}
+
+
+def answer_each(requests: Iterable[tuple[int, Any]], handle: Callable[[Any], Any]) -> None:
+    """Write `handle(request).to_json()` as one JSON line per request; a user error names its stdin line."""
+    for lineno, request in requests:
+        try:
+            result = handle(request)
+        except UserError as exc:
+            raise UserError(f"stdin line {lineno}: {exc}") from None
+        sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+        sys.stdout.flush()

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from kgqa.cli import UserError
-from kgqa.commands.jsonl import stdin_records
+from kgqa.commands.jsonl import answer_each, stdin_records
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -77,14 +77,8 @@ def _triage(args) -> int:
             raise UserError("--jsonl reads texts from stdin; do not also give TEXT")
         ctx = _context(args)
         try:
-            for lineno, req in _stdin_requests():
-                try:
-                    result = _run(ctx, req["text"], {**answers, **req["answers"]}, req["age"] or args.age,
-                                  req["sex"] or args.sex)
-                except UserError as exc:
-                    raise UserError(f"stdin line {lineno}: {exc}") from None
-                sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
-                sys.stdout.flush()
+            answer_each(_stdin_requests(), lambda req: _run(ctx, req["text"], {**answers, **req["answers"]},
+                                                             req["age"] or args.age, req["sex"] or args.sex))
         finally:
             ctx.close()
         return 0
