@@ -54,14 +54,9 @@ class KGContext:
         from kg.curation import CurationService
         from kg.curation.log import CurationLog
         with self._lock:
-            service = CurationService(self.store, CurationLog(self.curation_log_path))
+            service = CurationService(self.store, CurationLog(self.settings.curation_log_path))
             service.listeners.append(self._on_curation_change)
             return service
-
-    @property
-    def curation_log_path(self):
-        from pathlib import Path
-        return Path(self.settings.curation_log) if self.settings.curation_log else self.settings.home / "curation.sqlite"
 
     def _on_curation_change(self, change, effect) -> None:
         # Only touch the linker if it was built already; a later build reads the updated store anyway.

@@ -34,6 +34,10 @@ class Settings:
         return self.store or f"sqlite:///{self.home / 'kg.sqlite'}"
 
     @property
+    def curation_log_path(self) -> Path:
+        return Path(self.curation_log) if self.curation_log else self.home / "curation.sqlite"
+
+    @property
     def cache_dir(self) -> Path:
         return self.home / "cache"
 

@@ -43,8 +43,7 @@ def _sources_dir(args, settings) -> Path | None:
 # ---- build ----------------------------------------------------------------------------------------
 def _reapply_curation(settings):
     """A finalize hook for the build: re-apply curated changes still in effect onto the new graph."""
-    from kgqa.context import KGContext
-    log_path = KGContext(settings).curation_log_path
+    log_path = settings.curation_log_path
     if not log_path.is_file():
         return None
 
