@@ -26,7 +26,7 @@ from retrieval.normalize import keys_of
 
 REPO = Path(__file__).resolve().parent.parent
 EVAL_DIR = REPO / "data" / "eval"
-SET_NAMES = ["hpo_lay", "kg_rag", "ncbi_disease", "lay_dev", "lay_test", "non_medical"]
+SET_NAMES = ["hpo_lay", "kg_rag", "ncbi_disease", "lay_dev", "lay_seen", "lay_test", "non_medical"]
 DEFAULT_SETS = ["hpo_lay", "kg_rag", "ncbi_disease", "lay_test", "non_medical"]
 
 
@@ -246,6 +246,8 @@ def run_linking_eval(ctx, sets=None, limit=None, sources_dir=None, progress: boo
             r = eval_ncbi(linker, store, sources, limit)
         elif name == "lay_dev":
             r = eval_phrases(linker, store, EVAL_DIR / "lay_phrases_dev.tsv", limit)
+        elif name == "lay_seen":
+            r = eval_phrases(linker, store, EVAL_DIR / "lay_phrases_seen.tsv", limit)
         elif name == "lay_test":
             r = eval_phrases(linker, store, EVAL_DIR / "lay_phrases_test.tsv", limit)
         elif name == "non_medical":
