@@ -19,7 +19,7 @@ from typing import Any
 from kg.model import Entity
 from qa.triage_findings import (FINDING_TYPES, ExtractedFindings, PatientContext, TriageFinding,
                                 extract_findings)
-from qa.triage_knowledge import PRIORS_FILE, ConditionKnowledge
+from qa.triage_knowledge import CURATED_FILE, PRIORS_FILE, ConditionKnowledge
 from qa.triage_questions import NextQuestion, next_questions
 from qa.triage_scoring import Candidate, ConditionScorer, Observation
 from qa.triage_urgency import LEVELS, RedFlag, RedFlagRules, care_level, decide
@@ -141,7 +141,7 @@ class Triager:
         except Exception:
             return None
         h = hashlib.sha1(f"{KB_CACHE_FORMAT}|{version}|{len(self._questions)}".encode())
-        for f in (PRIORS_FILE, Path(__file__).with_name("triage_knowledge.py")):
+        for f in (PRIORS_FILE, CURATED_FILE, Path(__file__).with_name("triage_knowledge.py")):
             h.update(f.read_bytes())
         return self._cache_dir / "triage" / f"table-{h.hexdigest()[:16]}.pkl"
 

@@ -49,6 +49,8 @@ FALLBACK_FREQUENCY = 0.4
 DDX_EXPECTED_SYMPTOMS = 4.0
 DDX_FREQUENCY_RANGE = (0.25, 0.75)
 PRIORS_FILE = Path(__file__).resolve().parent.parent / "data" / "triage_condition_priors.tsv"
+CURATED_FILE = Path(__file__).resolve().parent.parent / "data" / "triage_condition_findings.tsv"
+CURATED_SOURCE = "curated"
 PRIOR_CLASS_WEIGHT = {"very_common": 4.0, "common": 2.0, "uncommon": 1.0, "rare": 0.25, "very_rare": 0.05}
 OUT_OF_AGE_FACTOR = 0.1
 # HPO subtrees that are not things a patient reports: inheritance, clinical course, modifiers, frequency.
@@ -67,6 +69,7 @@ class Annotation:
     explicit: bool       # True when the source gave the frequency
     role: str = ""       # DDXPlus: "symptom" | "antecedent"
     subject: str = ""    # the fact's subject when it is not the condition itself (pooled twins)
+    cited: str = ""      # curated rows: the term the cited fact names (the DDXPlus evidence refined), if any
 
 
 @dataclass
@@ -112,7 +115,8 @@ class ConditionKnowledge:
     def from_records(cls, diseases: Iterable[Entity], findings: Iterable[Entity], facts: Iterable[Fact],
                      severities: dict[str, int] | None = None, version: str = "",
                      questions: dict[str, str] | None = None,
-                     priors_file: Path | None = PRIORS_FILE) -> "ConditionKnowledge":
+                     priors_file: Path | None = PRIORS_FILE,
+                     curated_file: Path | None = CURATED_FILE) -> "ConditionKnowledge":
         """Build from entities and facts (the facts may include anything; the relevant ones are kept).
 
         A condition–finding fact may name a Disease as its finding: clique merging turns some phenotypes
@@ -149,6 +153,8 @@ class ConditionKnowledge:
             kb.conditions[cid] = ConditionInfo(entity, tier, TIER_PRIOR[tier] * weight, severity, TIER_LEAK[tier],
                                                min_age, max_age, care)
             kb.profiles[cid] = _spread_ddxplus(prof, finding_by_id, questions)
+        if curated_file:
+            _add_curated(kb, load_curated_findings(curated_file), finding_by_id, disease_by_id)
         kb.pooled = _pool_icd10_twins(kb)
         terms = {t for prof in kb.profiles.values() for t in prof} | set(finding_by_id)
         parents: dict[str, set[str]] = {}
@@ -450,6 +456,82 @@ def load_condition_priors(path: Path) -> dict[str, tuple[float, float | None, fl
             except ValueError as exc:
                 raise PriorsFileError(f"{path}:{lineno}: ages must be numbers ({exc})") from exc
     return out
+
+
+@dataclass(frozen=True)
+class CuratedRow:
+    condition: str
+    finding: str       # a CURIE (resolved through the graph's ids and xrefs)
+    frequency: float
+    refines: str       # DDXPlus evidence code ("E_55") whose value the row spells out, or ""
+    line: int
+
+
+def load_curated_findings(path: Path) -> list[CuratedRow]:
+    """Rows of data/triage_condition_findings.tsv (condition, finding, frequency, refines, note)."""
+    rows: list[CuratedRow] = []
+    header_seen = False
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            cols = [c.strip() for c in line.rstrip("\n").split("\t")]
+            if not header_seen:
+                header_seen = True
+                if cols[:4] != ["condition", "finding", "frequency", "refines"]:
+                    raise PriorsFileError(f"{path}:{lineno}: expected the header "
+                                          "'condition<TAB>finding<TAB>frequency<TAB>refines<TAB>note'")
+                continue
+            if len(cols) < 4 or not cols[0] or ":" not in cols[1]:
+                raise PriorsFileError(f"{path}:{lineno}: expected condition, finding CURIE, frequency, refines")
+            try:
+                freq = float(cols[2])
+            except ValueError:
+                raise PriorsFileError(f"{path}:{lineno}: frequency {cols[2]!r} is not a number") from None
+            if not 0 < freq < 1:
+                raise PriorsFileError(f"{path}:{lineno}: frequency {freq} must be between 0 and 1")
+            refines = "" if cols[3] in ("", "-") else cols[3]
+            if refines and not re.fullmatch(r"E_\d+", refines):
+                raise PriorsFileError(f"{path}:{lineno}: refines {refines!r} must be a DDXPlus evidence code "
+                                      "like E_55, or -")
+            rows.append(CuratedRow(cols[0], cols[1], freq, refines, lineno))
+    return rows
+
+
+def _add_curated(kb: "ConditionKnowledge", rows: list[CuratedRow], findings: dict[str, Entity],
+                 diseases: dict[str, Entity]) -> None:
+    """Add the curated condition findings to the DDXPlus profiles. A row for a finding the condition already
+    lists raises its frequency (the graph's fact stays the evidence); a new one cites the DDXPlus fact whose
+    evidence it refines (e.g. "pain location") when the condition has it. Rows naming a condition or finding
+    this graph lacks are skipped (a small graph has few of them)."""
+    if not rows:
+        return
+    by_xref: dict[str, str] = {}
+    for table in (diseases, findings):   # findings win when a CURIE is on both
+        for eid, e in table.items():
+            by_xref[eid] = eid
+            for x in e.xrefs:
+                by_xref.setdefault(x, eid)
+    for eid in findings:
+        by_xref[eid] = eid
+    for row in rows:
+        prof = kb.profiles.get(row.condition)
+        term = by_xref.get(row.finding)
+        if prof is None or term is None or term == row.condition:
+            continue
+        old = prof.get(term)
+        if old is not None:
+            if row.frequency > old.frequency:
+                prof[term] = Annotation(term, row.frequency, old.fact_id, old.source, True, old.role, old.subject,
+                                        old.cited)
+            continue
+        cited = by_xref.get(f"DDXPLUS:{row.refines}") if row.refines else None
+        base = prof.get(cited) if cited else None
+        if base is not None:
+            prof[term] = Annotation(term, row.frequency, base.fact_id, CURATED_SOURCE, True, "symptom", base.subject,
+                                    base.term)
+        else:
+            prof[term] = Annotation(term, row.frequency, "", CURATED_SOURCE, True, "symptom")
 
 
 def _tier(entity: Entity, in_do_symptom_table: bool) -> str:

@@ -55,12 +55,16 @@ class EvidenceItem:
     source: str | None
     weight: float           # log-likelihood ratio against the background
     via: str | None = None  # the fact's subject when the fact belongs to a pooled twin condition
+    detail: str | None = None  # curated rows: the specific finding that spells out the cited DDXPlus evidence
 
     def to_json(self) -> dict[str, Any]:
-        return {"finding": self.finding, "finding_name": self.finding_name, "present": self.present,
-                "role": self.role, "fact": self.fact_id, "annotated": self.annotated,
-                "frequency": None if self.frequency is None else round(self.frequency, 3),
-                "source": self.source, "weight": round(self.weight, 3), "via": self.via}
+        d = {"finding": self.finding, "finding_name": self.finding_name, "present": self.present,
+             "role": self.role, "fact": self.fact_id, "annotated": self.annotated,
+             "frequency": None if self.frequency is None else round(self.frequency, 3),
+             "source": self.source, "weight": round(self.weight, 3), "via": self.via}
+        if self.detail:
+            d["detail"] = self.detail
+        return d
 
 
 @dataclass
@@ -195,8 +199,9 @@ class ConditionScorer:
             b = backgrounds[o.term]
             if hit:
                 p, ann, _ = hit
-                cand.supporting.append(EvidenceItem(o.term, kb.name(o.term), True, "supports", ann.fact_id,
-                                                    ann.term, p, ann.source, math.log(p / b), ann.subject or None))
+                cand.supporting.append(EvidenceItem(o.term, kb.name(o.term), True, "supports", ann.fact_id or None,
+                                                    ann.cited or ann.term, p, ann.source, math.log(p / b),
+                                                    ann.subject or None, ann.term if ann.cited else None))
             else:
                 cand.opposing.append(EvidenceItem(o.term, kb.name(o.term), True, "against", None, None,
                                                   info.leak, None, math.log(info.leak / b)))
@@ -205,7 +210,8 @@ class ConditionScorer:
             if ann is None:
                 continue
             b = backgrounds[o.term]
-            cand.opposing.append(EvidenceItem(o.term, kb.name(o.term), False, "against", ann.fact_id, ann.term,
+            cand.opposing.append(EvidenceItem(o.term, kb.name(o.term), False, "against", ann.fact_id or None,
+                                              ann.cited or ann.term,
                                               ann.frequency, ann.source,
                                               math.log(max(1e-6, 1 - ann.frequency) / max(1e-6, 1 - b)),
                                               ann.subject or None))
