@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kg.model import Entity
-from qa.triage_findings import (FINDING_TYPES, ExtractedFindings, PatientContext, TriageFinding,
-                                extract_findings)
+from qa.triage_findings import (FINDING_TYPES, ExtractedFindings, FindingPatterns, PatientContext, TriageFinding,
+                                add_pattern_findings, extract_findings)
 from qa.triage_knowledge import CURATED_FILE, PRIORS_FILE, ConditionKnowledge
 from qa.triage_questions import NextQuestion, next_questions
 from qa.triage_scoring import Candidate, ConditionScorer, Observation
@@ -96,7 +96,8 @@ class Triager:
     """Triage over a graph store and a linker. Thread-safe for concurrent `triage` calls."""
 
     def __init__(self, store, linker, *, knowledge: ConditionKnowledge | None = None,
-                 rules: RedFlagRules | None = None, progress: bool = False, sources_dir: str | None = None,
+                 rules: RedFlagRules | None = None, patterns: FindingPatterns | None = None,
+                 progress: bool = False, sources_dir: str | None = None,
                  cache_dir: str | os.PathLike | None = None):
         """`cache_dir` (e.g. settings.cache_dir): keep the condition–finding table on disk, keyed by the
         graph version and the triage data files, so the next process starts in a second or two."""
@@ -110,6 +111,7 @@ class Triager:
         self.knowledge.warm_up()
         self.scorer = ConditionScorer(self.knowledge)
         self.rules = rules or RedFlagRules.load(resolve=self._resolve)
+        self.patterns = patterns if patterns is not None else FindingPatterns.load(resolve=self._resolve)
 
     def _load_knowledge(self) -> ConditionKnowledge:
         path = self._cache_path()
@@ -184,6 +186,8 @@ class Triager:
             twin = kb.same_named_acute_term(f.entity)
             if twin is not None and twin in kb.findings:
                 f.entity = kb.findings[twin]
+        if text.strip():
+            add_pattern_findings(extracted, self.patterns.find(text), kb.findings, kb.ancestors, kb.acute_terms)
         findings = self._merge_answers(extracted.findings, answers or {})
         patient = extracted.patient
         if age is not None:

@@ -8,8 +8,10 @@ around each mention.
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass, field
-from typing import Any, Container, Iterable, Protocol
+from pathlib import Path
+from typing import Any, Callable, Container, Iterable, Protocol
 
 from kg.model import Entity
 
@@ -311,3 +313,105 @@ def extract_findings(text: str, linker: LinkerLike, finding_ids: Container[str] 
     """Link `text` and turn the mentions into findings."""
     mentions = linker.link(text, types=list(FINDING_TYPES))
     return findings_from_mentions(text, mentions, finding_ids, preferred_ids)
+
+
+# ---- findings from hand-written lay patterns (data/triage_finding_patterns.toml) --------------------------
+PATTERNS_FILE = Path(__file__).resolve().parent.parent / "data" / "triage_finding_patterns.toml"
+PATTERN_SCORE = 0.85   # a hand-written pattern is reliable but reads no context beyond its words
+
+
+class FindingPatternsFileError(ValueError):
+    """data/triage_finding_patterns.toml is malformed; the message names the entry."""
+
+
+@dataclass
+class FindingPattern:
+    name: str
+    entities: list[str]          # the CURIE as written, then the graph's preferred id when it differs
+    patterns: list[re.Pattern]
+
+
+@dataclass
+class PatternHit:
+    name: str
+    entities: list[str]
+    start: int
+    end: int
+    text: str
+
+
+class FindingPatterns:
+    """Everyday descriptions of findings, matched as words (see the data file's header)."""
+
+    def __init__(self, entries: list[FindingPattern]):
+        self.entries = entries
+
+    @classmethod
+    def load(cls, path: str | Path = PATTERNS_FILE, resolve: Callable[[str], str | None] | None = None
+             ) -> "FindingPatterns":
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise FindingPatternsFileError(f"{path}: not valid TOML: {exc}") from exc
+        entries = []
+        for name, spec in (data.get("finding") or {}).items():
+            curie = spec.get("entity")
+            if not isinstance(curie, str) or ":" not in curie:
+                raise FindingPatternsFileError(f"{path}: finding {name!r} needs an entity CURIE like 'HP:0001945'")
+            raw_patterns = spec.get("patterns")
+            if not isinstance(raw_patterns, list) or not raw_patterns:
+                raise FindingPatternsFileError(f"{path}: finding {name!r} needs a non-empty list of patterns")
+            patterns = []
+            for i, raw in enumerate(raw_patterns):
+                try:
+                    patterns.append(re.compile(raw))
+                except (re.error, TypeError) as exc:
+                    raise FindingPatternsFileError(f"{path}: finding {name!r} pattern {i + 1} {raw!r}: {exc}") from exc
+            entities = [curie]
+            preferred = resolve(curie) if resolve is not None else None
+            if preferred and preferred != curie:
+                entities.append(preferred)
+            entries.append(FindingPattern(name, entities, patterns))
+        return cls(entries)
+
+    def find(self, text: str) -> list[PatternHit]:
+        """Non-negated matches, at most one per entry (the first)."""
+        from retrieval.negation import assertion
+        low = text.lower().replace("\u2019", "'")
+        hits = []
+        for entry in self.entries:
+            for p in entry.patterns:
+                m = next((m for m in p.finditer(low) if not assertion(low, m.start(), m.end()).negated), None)
+                if m:
+                    hits.append(PatternHit(entry.name, entry.entities, m.start(), m.end(), text[m.start():m.end()]))
+                    break
+        return hits
+
+
+def add_pattern_findings(extracted: ExtractedFindings, hits: list[PatternHit], entities: dict[str, Entity],
+                         ancestors: Callable[[str], dict[str, int]], core_terms: Container[str]) -> None:
+    """Add the findings the patterns found and the linker missed. A hit is skipped when the same finding or a
+    more specific one is already there (present or denied). Linked findings inside the matched words give way
+    when they are more general than the hit ("pain" in "pain when I breathe"), one-word links, or terms outside
+    `core_terms` (the acute conditions' vocabulary): those are the linker's guesses at the same words."""
+    for hit in sorted(hits, key=lambda h: h.start):
+        entity = next((entities[e] for e in hit.entities if e in entities), None)
+        if entity is None:
+            continue
+        if any(entity.id in ancestors(f.entity.id) for f in extracted.findings):
+            continue        # already reported (or denied), perhaps more specifically
+        above = ancestors(entity.id)
+        kept = []
+        for f in extracted.findings:
+            overlaps = f.origin == "text" and f.start < hit.end and hit.start < f.end
+            if overlaps and (f.entity.id in above or len(f.text.split()) <= 1 or f.entity.id not in core_terms):
+                continue
+            kept.append(f)
+        finding = TriageFinding(entity=entity, present=True, text=hit.text, start=hit.start, end=hit.end,
+                                score=PATTERN_SCORE, origin="text")
+        duration = extracted.patient.duration, extracted.patient.duration_hours
+        if duration[1] is not None:
+            finding.duration, finding.duration_hours = duration
+        kept.append(finding)
+        extracted.findings = sorted(kept, key=lambda f: f.start)
