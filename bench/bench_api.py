@@ -210,7 +210,10 @@ def write_markdown(path: Path, results: list[PhaseResult], info: dict, args, sto
               "latency of the work itself; the server overlaps calls in its threads (the model and numpy release "
               "the GIL), so its throughput can exceed 1/latency. Every request and call gets a text of its own "
               "(composed from lay phrases with a fixed seed; the in-process rows use other texts), as in real "
-              "traffic: cycling a few texts would mostly measure the linker's in-memory memo of n-gram vectors. Target (DESIGN.md): at least "
+              "traffic: cycling a few texts would mostly measure the linker's in-memory memo of n-gram vectors. The "
+              "texts still share many n-grams (\"a bad headache\"), as real traffic does, so the memo helps; the "
+              "rows marked \"memo off\" run a server with the memo disabled (KGQA_EMBEDDING_MEMO=0), where every "
+              "n-gram of every request is encoded: the worst case. Target (DESIGN.md): at least "
               "100 link or triage requests/s on 2 cores with no errors.", ""]
     for r in results:
         if r.name.startswith(("POST /v1/link", "POST /v1/triage")):
@@ -229,6 +232,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="KGQA_HOME of the server: its embedding cache (keyed by model and graph version, so "
                         "sharing the tests' cache is safe and saves embedding every name again)")
     p.add_argument("--workers", default="1,2", help="server worker counts to measure, comma-separated (default 1,2)")
+    p.add_argument("--memo-off-workers", default="1",
+                   help="worker counts to measure again with the n-gram vector memo off (KGQA_EMBEDDING_MEMO=0): "
+                        "every n-gram encoded afresh, the worst case of the cache (default 1; '' for none)")
     p.add_argument("--threads", type=int, default=4, help="server threads per worker (KGQA_API_THREADS)")
     p.add_argument("--concurrency", type=int, default=8)
     p.add_argument("--requests", type=int, default=2000, help="requests per endpoint and worker count")
@@ -253,9 +259,13 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()
     results: list[PhaseResult] = []
     info: dict = {}
-    for workers in [int(w) for w in args.workers.split(",") if w.strip()]:
+    configs = [(int(w), True) for w in args.workers.split(",") if w.strip()]
+    configs += [(int(w), False) for w in args.memo_off_workers.split(",") if w.strip()]
+    for workers, memo in configs:
         env = {"KGQA_API_KEYS": f"{KEY}:reader:bench", "KGQA_API_RATE": "0",
                "KGQA_API_THREADS": str(args.threads), "KGQA_API_KEY_FILE": str(folder / "no-keys.json")}
+        if not memo:
+            env["KGQA_EMBEDDING_MEMO"] = "0"
         log_path = Path(tempfile.mkstemp(prefix="bench-api-", suffix=".log")[1])
         server = LiveServer(store, home, log_path, env, workers=workers)
         try:
@@ -265,7 +275,9 @@ def main(argv: list[str] | None = None) -> int:
                 _wait_all_workers(server.base_url, workers)
             version = httpx.get(server.base_url + "/v1/kg/version", headers={"X-API-Key": KEY}).json()
             info = {"graph": store.rsplit("/", 1)[-1], "version": version.get("version")}
-            for phase in phases:
+            for phase in (phases if memo else [p for p in phases if p.method == "POST"]):
+                if not memo:
+                    phase = Phase(phase.name + " (memo off)", phase.method, phase.path, phase.bodies, phase.auth)
                 r = asyncio.run(run_phase(server.base_url, phase, args.concurrency, args.requests, args.seconds,
                                           args.warmup, workers))
                 results.append(r)

@@ -8,6 +8,7 @@ import sys
 
 from kg.model import ModelError
 from kg.store.base import StoreError
+from kgqa.settings import SettingsError
 
 COMMAND_MODULES = ["graph", "retrieval", "answers", "triage", "serve", "curation", "export"]
 
@@ -44,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except (UserError, StoreError, ModelError, FileNotFoundError) as exc:
+    except (UserError, StoreError, ModelError, SettingsError, FileNotFoundError) as exc:
         print(f"kgqa: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

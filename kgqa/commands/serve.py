@@ -86,6 +86,8 @@ def _serve(args) -> int:
             os.environ["KGQA_STORE"] = args.store
         if args.config:
             os.environ["KGQA_CONFIG"] = str(Path(args.config).resolve())
+        # Workers share the cores: one encoder thread pool each as wide as the machine oversubscribes it.
+        os.environ.setdefault("KGQA_EMBEDDING_THREADS", str(max(1, (os.cpu_count() or 1) // args.workers)))
         uvicorn.run("api.app:create_app", factory=True, workers=args.workers, **common)
     return 0
 
