@@ -29,12 +29,14 @@ from typing import Iterable, Iterator, Sequence
 
 from kg.model import PREDICATES, Entity, Fact, Provenance, SourceInfo, Synonym, dumps
 from kg.store.base import GraphStats, GraphStore, Path, StoreError, batched
+from kg.store.sqlite_queries import FACT_PROV_COLUMNS, facts_count, facts_page
 
 SCHEMA_VERSION = "1"
 _CHUNK = 5000                 # rows per executemany batch
 _NAME_KIND = "name"           # synonyms.kind of the row holding an entity's preferred name
 DEFAULT_HUB_DEGREE = 2000     # path search does not expand nodes with more edges than this (see shortest_paths)
 DEFAULT_PATH_EDGE_BUDGET = 2_000_000  # path search stops after reading this many edges
+_BULK_CACHE_KIB = 16384       # page cache (and so sorter run size) during a bulk load, KiB
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -419,20 +421,22 @@ class SQLiteStore(GraphStore):
             last = rows[-1][0]
 
     # ---- facts --------------------------------------------------------------------------------
-    def _attach_provenance(self, conn: sqlite3.Connection, rows: list[tuple]) -> list[Fact]:
-        """Facts from (id, subject, predicate, object) rows, their provenance read in one query."""
-        if not rows:
-            return []
-        prov: dict[str, list[Provenance]] = defaultdict(list)
-        for fid, source, version, license_, evidence, curator, created_at, change_id in conn.execute(
-                "SELECT fact_id, source, version, license, evidence, curator, created_at, change_id "
-                "FROM provenance WHERE fact_id IN (SELECT value FROM json_each(?)) ORDER BY rowid",
-                (_json_list(r[0] for r in rows),)):
-            prov[fid].append(Provenance(source=source, version=version, license=license_,
-                                        evidence=json.loads(evidence) if evidence != "{}" else {}, curator=curator or None,
-                                        created_at=created_at, change_id=change_id))
-        return [Fact(subject=r[1], predicate=r[2], object=r[3], id=r[0], provenance=prov.get(r[0], []))
-                for r in rows]
+    @staticmethod
+    def _facts_from_rows(rows: Iterable[tuple]) -> list[Fact]:
+        """Facts from rows of FACT_PROV_COLUMNS (a fact's provenance records on adjacent rows, in order;
+        NULL provenance columns for a fact without records)."""
+        out: list[Fact] = []
+        last = None
+        for fid, subject, predicate, obj, source, version, license_, evidence, curator, created_at, change_id in rows:
+            if fid != last:
+                out.append(Fact(subject=subject, predicate=predicate, object=obj, id=fid, provenance=[]))
+                last = fid
+            if source is not None:
+                out[-1].provenance.append(Provenance(
+                    source=source, version=version, license=license_,
+                    evidence=json.loads(evidence) if evidence != "{}" else {}, curator=curator or None,
+                    created_at=created_at, change_id=change_id))
+        return out
 
     def get_fact(self, fact_id: str) -> Fact | None:
         facts = self.get_facts([fact_id])
@@ -440,77 +444,42 @@ class SQLiteStore(GraphStore):
 
     def get_facts(self, fact_ids: Sequence[str]) -> dict[str, Fact]:
         """Facts by id (missing ids are left out)."""
-        conn = self._conn()
-        rows = conn.execute("SELECT id, subject, predicate, object FROM facts "
-                            "WHERE id IN (SELECT value FROM json_each(?))", (_json_list(fact_ids),)).fetchall()
-        return {f.id: f for f in self._attach_provenance(conn, rows)}
-
-    def _facts_arms(self, entity_id: str, predicates: Sequence[str] | None, direction: str,
-                    other_types: Sequence[str] | None, ordered: bool) -> list[tuple[str, list]]:
-        """SELECTs of (id, subject, predicate, object) that together give the facts touching entity_id,
-        each once: with direction "both" the incoming arms leave out self-loops (the outgoing ones have them).
-
-        ordered=True writes one arm per direction and predicate (every predicate of the vocabulary when
-        none is given): each arm reads an index range already in fact-id order, so SQLite merges them
-        and a LIMIT stops early, instead of sorting all the facts of a hub.
-        """
-        if direction not in ("out", "in", "both"):
-            raise ValueError(f"direction must be 'out', 'in' or 'both', not {direction!r}")
-        entity_id = _safe(entity_id)
-        if ordered:
-            groups: list[list[str] | None] = [[p] for p in dict.fromkeys(predicates or PREDICATES)]
-        else:
-            groups = [list(predicates) if predicates else None]
-        arms = []
-        for side, this, other in (("out", "subject", "object"), ("in", "object", "subject")):
-            if direction not in (side, "both"):
-                continue
-            for preds in groups:
-                where = [f"f.{this} = ?"]
-                params: list = [entity_id]
-                if side == "in" and direction == "both":
-                    where.append("f.subject != ?")
-                    params.append(entity_id)
-                if preds:
-                    where.append(f"f.predicate IN ({_placeholders(len(preds))})")
-                    params += preds
-                join = ""
-                if other_types:
-                    join = f" JOIN entities e ON e.id = f.{other}"
-                    where.append(f"e.type IN ({_placeholders(len(other_types))})")
-                    params += list(other_types)
-                arms.append((f"SELECT f.id, f.subject, f.predicate, f.object FROM facts f{join} "
-                             f"WHERE {' AND '.join(where)}", params))
-        return arms
+        rows = self._conn().execute(
+            f"SELECT {FACT_PROV_COLUMNS} FROM facts f LEFT JOIN provenance p ON p.fact_id = f.id "
+            "WHERE f.id IN (SELECT value FROM json_each(?)) ORDER BY f.id, p.rowid", (_json_list(fact_ids),))
+        return {f.id: f for f in self._facts_from_rows(rows)}
 
     def facts(self, entity_id: str, predicates: Sequence[str] | None = None, direction: str = "both",
               other_types: Sequence[str] | None = None, limit: int | None = 100,
               offset: int = 0) -> list[Fact]:
-        arms = self._facts_arms(entity_id, predicates, direction, other_types, ordered=True)
+        # one arm per predicate (all of them when none is given), so every arm is in fact-id order
+        preds = list(dict.fromkeys(predicates)) if predicates else list(PREDICATES)
+        types = list(other_types or [])
+        sql = facts_page(direction, len(preds), len(types))
         lim = -1 if limit is None else max(int(limit), 0)
         if lim == 0:
             return []
-        sql = " UNION ALL ".join(a for a, _ in arms)
-        params = [p for _, ps in arms for p in ps]
-        conn = self._conn()
-        rows = conn.execute(f"{sql} ORDER BY 1 LIMIT ? OFFSET ?", [*params, lim, max(int(offset), 0)]).fetchall()
-        return self._attach_provenance(conn, rows)
+        rows = self._conn().execute(sql, [_safe(entity_id), *preds, *types, lim, max(int(offset), 0)])
+        return self._facts_from_rows(rows)
 
     def count_facts(self, entity_id: str, predicates: Sequence[str] | None = None,
                     direction: str = "both", other_types: Sequence[str] | None = None) -> int:
-        arms = self._facts_arms(entity_id, predicates, direction, other_types, ordered=False)
-        sql = " + ".join(f"(SELECT count(*) FROM ({a}))" for a, _ in arms)
-        return self._conn().execute(f"SELECT {sql}", [p for _, ps in arms for p in ps]).fetchone()[0]
+        preds = list(dict.fromkeys(predicates or []))
+        types = list(other_types or [])
+        sql = facts_count(direction, len(preds), len(types))
+        return self._conn().execute(sql, [_safe(entity_id), *preds, *types]).fetchone()[0]
 
     def iter_facts(self, batch_size: int = 10000) -> Iterator[Fact]:
         conn = self._conn()
         last = ""
         while True:
-            rows = conn.execute("SELECT id, subject, predicate, object FROM facts WHERE id > ? "
-                                "ORDER BY id LIMIT ?", (last, batch_size)).fetchall()
+            rows = conn.execute(
+                f"SELECT {FACT_PROV_COLUMNS} FROM (SELECT id, subject, predicate, object FROM facts WHERE id > ? "
+                "ORDER BY id LIMIT ?) f LEFT JOIN provenance p ON p.fact_id = f.id ORDER BY f.id, p.rowid",
+                (last, batch_size)).fetchall()
             if not rows:
                 return
-            yield from self._attach_provenance(conn, rows)
+            yield from self._facts_from_rows(rows)
             last = rows[-1][0]
 
     # ---- path search --------------------------------------------------------------------------
@@ -778,8 +747,11 @@ class SQLiteStore(GraphStore):
                              ).fetchone()[0] == 1
         show = progress and sys.stderr.isatty()
         skipped = 0
-        conn.execute("PRAGMA cache_size = -524288")     # 512 MiB while sorting for the index builds
-        conn.execute("PRAGMA threads = 2")             # helper threads for those sorts
+        # The index builds sort with SQLite's sorter, whose in-memory runs are as large as the page cache:
+        # runs of 16 MiB sort about twice as fast as one run of 512 MiB (measured, bench/results/store.md),
+        # and one sorter thread beats two on 2 shared cores (the second thread added CPU, not speed).
+        conn.execute(f"PRAGMA cache_size = -{_BULK_CACHE_KIB}")
+        conn.execute("PRAGMA threads = 0")
         # foreign keys off: endpoints are checked here, in Python, and facts.id has no index mid-load
         conn.execute("PRAGMA foreign_keys = OFF")
         if fresh:
@@ -824,7 +796,7 @@ class SQLiteStore(GraphStore):
                     bar.update(len(chunk))
             phases["facts"] = time.perf_counter() - mark
             mark = time.perf_counter()
-            self._build_indexes(conn, show)
+            phases.update(self._build_indexes(conn, show))
             phases["indexes"] = time.perf_counter() - mark
             self._bump_generation(conn)
             conn.execute("COMMIT")
@@ -845,10 +817,13 @@ class SQLiteStore(GraphStore):
         return BulkLoadReport(entities=counts[0], facts=counts[1], provenance=counts[2], skipped_facts=skipped,
                               seconds=time.perf_counter() - start, phases=phases)
 
-    def _build_indexes(self, conn: sqlite3.Connection, show: bool) -> None:
+    def _build_indexes(self, conn: sqlite3.Connection, show: bool) -> dict[str, float]:
+        """Build the dropped indexes and the name index; seconds per step, as phases "index <name>"."""
         from tqdm import tqdm
 
+        seconds: dict[str, float] = {}
         for step in tqdm([*_BULK_INDEXES, "names"], desc="indexes", disable=not show, file=sys.stderr):
+            mark = time.perf_counter()
             if step in ("facts_id", "provenance_key"):
                 try:
                     conn.execute(_BULK_INDEXES[step])
@@ -860,6 +835,8 @@ class SQLiteStore(GraphStore):
                 conn.execute("INSERT INTO names_fts(rowid, text) SELECT rowid, text FROM synonyms")
             else:
                 conn.execute(_BULK_INDEXES[step])
+            seconds[f"index {step}"] = time.perf_counter() - mark
+        return seconds
 
     @staticmethod
     def _drop_duplicates(conn: sqlite3.Connection, index: str) -> None:
