@@ -394,7 +394,8 @@ def add_pattern_findings(extracted: ExtractedFindings, hits: list[PatternHit], e
     """Add the findings the patterns found and the linker missed. A hit is skipped when the same finding or a
     more specific one is already there (present or denied). Linked findings inside the matched words give way
     when they are more general than the hit ("pain" in "pain when I breathe"), one-word links, or terms outside
-    `core_terms` (the acute conditions' vocabulary): those are the linker's guesses at the same words."""
+    `core_terms` (the acute conditions' vocabulary), and any link lying wholly inside the matched words: those
+    are the linker's readings of the same words."""
     for hit in sorted(hits, key=lambda h: h.start):
         entity = next((entities[e] for e in hit.entities if e in entities), None)
         if entity is None:
@@ -405,7 +406,9 @@ def add_pattern_findings(extracted: ExtractedFindings, hits: list[PatternHit], e
         kept = []
         for f in extracted.findings:
             overlaps = f.origin == "text" and f.start < hit.end and hit.start < f.end
-            if overlaps and (f.entity.id in above or len(f.text.split()) <= 1 or f.entity.id not in core_terms):
+            inside = overlaps and hit.start <= f.start and f.end <= hit.end
+            if inside or (overlaps and (f.entity.id in above or len(f.text.split()) <= 1
+                                        or f.entity.id not in core_terms)):
                 continue
             kept.append(f)
         finding = TriageFinding(entity=entity, present=True, text=hit.text, start=hit.start, end=hit.end,

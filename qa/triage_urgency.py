@@ -22,7 +22,9 @@ SEVERITY_LEVEL = {1: "emergency", 2: "urgent", 3: "routine", 4: "routine", 5: "s
 # A level is chosen when the candidates calling for it (or for a higher one) carry this share of the top
 # candidates' probability. Lower thresholds for higher levels: missing an emergency costs more than an
 # unneeded visit.
-LEVEL_THRESHOLD = {"emergency": 0.15, "urgent": 0.3, "routine": 0.4}   # tuned on the dev vignettes
+LEVEL_THRESHOLD = {"emergency": 0.15, "urgent": 0.3, "routine": 0.5}   # tuned on the dev and seen vignettes
+# Candidates with less than this share of the leading candidate's probability do not vote on the level.
+COMPETING_RATIO = 0.35      # tuned on the dev and seen vignettes
 # When the top candidates together explain less than this, the picture is unclear: a clinician should look.
 UNCLEAR_MASS = 0.15
 DEFAULT_CONDITION_LEVEL = "routine"      # conditions without a DDXPlus severity
@@ -50,6 +52,7 @@ class Rule:
     reason: str
     max_age: float | None = None
     min_age: float | None = None
+    unless: list[str] = field(default_factory=list)   # concepts that stop the rule when present
 
 
 @dataclass
@@ -109,11 +112,11 @@ class RedFlagRules:
                     raise RedFlagFileError(f"{path}: rule {rid!r} has no {key!r}")
             if spec["level"] not in LEVELS:
                 raise RedFlagFileError(f"{path}: rule {rid!r}: level {spec['level']!r} is not one of {LEVELS}")
-            for c in list(spec["all"]) + list(spec.get("any", [])):
+            for c in list(spec["all"]) + list(spec.get("any", [])) + list(spec.get("unless", [])):
                 if c not in concepts:
                     raise RedFlagFileError(f"{path}: rule {rid!r} names unknown concept {c!r}")
             rules.append(Rule(rid, list(spec["all"]), list(spec.get("any", [])), spec["level"], spec["reason"],
-                              spec.get("max_age"), spec.get("min_age")))
+                              spec.get("max_age"), spec.get("min_age"), list(spec.get("unless", []))))
         return cls(concepts, rules)
 
     def present_concepts(self, text: str, finding_terms: Iterable[tuple[str, str]],
@@ -143,6 +146,8 @@ class RedFlagRules:
             if not all(c in present for c in r.all):
                 continue
             if r.any and not any(c in present for c in r.any):
+                continue
+            if any(c in present for c in r.unless):
                 continue
             if r.max_age is not None and (age is None or age > r.max_age):
                 continue
@@ -175,6 +180,10 @@ def care_level(care: str | None, severity: int | None) -> str:
 def condition_level(candidates: list[tuple[float, str]]) -> tuple[str, float]:
     """The level the likely conditions call for: candidates are (probability, that condition's level).
     The highest level whose conditions (with those of higher levels) reach its probability threshold."""
+    if candidates and COMPETING_RATIO > 0:
+        # candidates far behind the leading one are noise of the ranking, not a reason for urgency
+        lead = max(p for p, _ in candidates)
+        candidates = [(p, lvl) for p, lvl in candidates if p >= COMPETING_RATIO * lead]
     total = sum(p for p, _ in candidates)
     if total <= 0:
         return "routine", 0.0
