@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Iterable
 
 from kg.model import Entity
-from retrieval.normalize import is_acronym, keys_of, tokenize
+from retrieval.normalize import is_acronym, keys_of, stem_key, tokenize
 
 # How much a synonym kind is trusted, best first. "name" is the entity's preferred name; "vocabulary"
-# is the project's lay vocabulary (data/lay_vocabulary.tsv).
-KIND_RANK = {"name": 0, "exact": 1, "layperson": 1, "brand": 1, "vocabulary": 1, "related": 2}
+# is the project's lay vocabulary (data/lay_vocabulary.tsv): a deliberate choice of what a lay phrase
+# means, so it wins ties against source names of unmerged duplicates ("earache" -> Ear pain, not MeSH).
+KIND_RANK = {"vocabulary": -1, "name": 0, "exact": 1, "layperson": 1, "brand": 1, "related": 2}
 MAX_NGRAM = 10           # names longer than this (in content words) are not scanned for in running text
 LAY_VOCABULARY = Path(__file__).resolve().parent.parent / "data" / "lay_vocabulary.tsv"
 
@@ -39,6 +40,7 @@ class NameTable:
     index_of: dict[str, int] = field(default_factory=dict)
     entries: list[Entry] = field(default_factory=list)
     by_key: dict[str, list[int]] = field(default_factory=dict)
+    by_stem: dict[str, list[int]] = field(default_factory=dict)   # stemmed sorted key -> entries
     acronyms: dict[str, list[int]] = field(default_factory=dict)
     token_counts: dict[str, int] = field(default_factory=dict)
     dead_entries: set[int] = field(default_factory=set)
@@ -84,6 +86,8 @@ class NameTable:
         n_words = len(skey.split())
         self.entries.append(Entry(idx, kind, ordered, text, n_words))
         self.by_key.setdefault(skey, []).append(len(self.entries) - 1)
+        if n_words >= 2:   # one-word stems are too loose ("passing out" keeps only "pass")
+            self.by_stem.setdefault(stem_key(skey), []).append(len(self.entries) - 1)
         for w in set(skey.split()):
             self.token_counts[w] = self.token_counts.get(w, 0) + 1
 
@@ -100,6 +104,12 @@ class NameTable:
     # ---- lookups --------------------------------------------------------------------------------
     def lookup(self, sorted_key: str) -> list[int]:
         return [e for e in self.by_key.get(sorted_key, ()) if self.alive(e)]
+
+    def lookup_stem(self, sorted_key: str) -> list[int]:
+        """Entries whose names have the same word stems: "my legs swelled" meets "leg swelling"."""
+        if len(sorted_key.split()) < 2:
+            return []
+        return [e for e in self.by_stem.get(stem_key(sorted_key), ()) if self.alive(e)]
 
     def lookup_acronym(self, surface: str) -> list[int]:
         return [e for e in self.acronyms.get(surface.replace(".", ""), ()) if self.alive(e)]
