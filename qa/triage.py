@@ -33,6 +33,9 @@ NO_FINDINGS_MESSAGE = ("I could not recognise any symptom in what you wrote, so 
 MAX_CANDIDATES = 5
 KB_CACHE_FORMAT = 1
 MIN_CANDIDATE_PROBABILITY = 0.01
+# A rare (mostly Mendelian) disease is shown only when several reported findings support it: one finding
+# ("mouth drooping") is never a reason to suggest a genetic syndrome to someone describing a complaint.
+RARE_MIN_SUPPORT = 2
 ADVICE = {
     "emergency": "Call your local emergency number or go to the nearest emergency department now.",
     "urgent": "See a doctor today (urgent care, out-of-hours service or your GP the same day).",
@@ -199,7 +202,8 @@ class Triager:
                                     weight=min(1.0, f.score) * (0.5 if f.uncertain else 1.0),
                                     label=f.text or f.entity.name) for f in findings]
         scored = scorer.score(observations, top_k=MAX_CANDIDATES * 2, age=patient.age)
-        candidates = [c for c in scored if c.probability >= MIN_CANDIDATE_PROBABILITY][:MAX_CANDIDATES]
+        candidates = [c for c in scored if c.probability >= MIN_CANDIDATE_PROBABILITY
+                      and (c.condition.tier != "rare" or len(c.supporting) >= RARE_MIN_SUPPORT)][:MAX_CANDIDATES]
         present = [f for f in findings if f.present]
 
         concept_hits = self.rules.present_concepts(text, [(f.entity.id, f.text) for f in present],

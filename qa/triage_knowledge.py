@@ -296,7 +296,11 @@ class ConditionKnowledge:
 
     def is_reportable(self, term: str) -> bool:
         """Whether a patient could report this finding (not an inheritance mode, course or modifier)."""
-        return not any(r in self.ancestors(term) for r in NON_FINDING_ROOTS)
+        cache = self.__dict__.setdefault("_reportable", {})
+        got = cache.get(term)
+        if got is None:
+            got = cache[term] = not any(r in self.ancestors(term) for r in NON_FINDING_ROOTS)
+        return got
 
     # ---- condition side ----------------------------------------------------------------------------
     def closed(self, term: str) -> dict[str, Annotation]:

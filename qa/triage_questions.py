@@ -49,7 +49,14 @@ def lay_name(kb: ConditionKnowledge, term: str) -> str | None:
 
 
 def phrase(kb: ConditionKnowledge, term: str) -> str | None:
-    """The question to ask: DDXPlus' own wording when the finding has one, else a template."""
+    """The question to ask: DDXPlus' own wording when the finding has one, else a template (remembered)."""
+    cache = kb.__dict__.setdefault("_phrases", {})
+    if term not in cache:
+        cache[term] = _phrase(kb, term)
+    return cache[term]
+
+
+def _phrase(kb: ConditionKnowledge, term: str) -> str | None:
     q = kb.questions.get(term)
     if q:
         return q
@@ -80,7 +87,7 @@ def next_questions(kb: ConditionKnowledge, candidates: list[Candidate], asked: s
     options: set[str] = set()
     for c in top:
         for term, ann in kb.profiles.get(c.id, {}).items():
-            if term in kb.questions or ann.source in ("ddxplus", "hetionet", "do_reports"):
+            if term in kb.questions or ann.source in ("ddxplus", "hetionet", "do_reports", "curated"):
                 options.add(term)
     scored: list[NextQuestion] = []
     for term in options:

@@ -32,6 +32,11 @@ MAX_ANCESTOR_STEPS = 3     # how far up the hierarchy a finding still supports a
 MAX_ANCESTOR_BACKGROUND = 0.5   # ancestors more common than this are too general to support anything
 MAX_ANCESTOR_SUBTREE = 300       # nor do ancestors with more terms below them than this (cheap test first)
 ANCESTOR_DISCOUNT = 0.8    # per step up: a generalisation is weaker than a direct annotation
+# A person describing an acute complaint mentions its dominant symptoms: a hallmark finding of an acute
+# condition (P >= HALLMARK_FREQUENCY) that the text does not mention counts against it by (1 - UNSAID_WEIGHT * P)
+# (weaker than a denial, which is 1 - P). Tuned on the dev and seen vignettes.
+HALLMARK_FREQUENCY = 0.8
+UNSAID_WEIGHT = 0.5
 
 
 @dataclass
@@ -109,9 +114,35 @@ def _match(kb: ConditionKnowledge, term: str) -> dict[str, tuple[float, Annotati
 
 
 class ConditionScorer:
-    def __init__(self, knowledge: ConditionKnowledge, temperature: float = TEMPERATURE):
+    def __init__(self, knowledge: ConditionKnowledge, temperature: float = TEMPERATURE,
+                 unsaid_weight: float = UNSAID_WEIGHT):
         self.kb = knowledge
         self.temperature = temperature
+        self.unsaid_weight = unsaid_weight
+        self._match_cache: dict[str, dict[str, tuple[float, Annotation, int]]] = {}
+        # acute conditions' hallmark findings: cid -> [(term, frequency)]
+        self.hallmarks = {cid: [(t, a.frequency) for t, a in knowledge.profiles[cid].items()
+                                if a.frequency >= HALLMARK_FREQUENCY and a.role != "antecedent"]
+                          for cid, c in knowledge.conditions.items() if c.tier == "acute"}
+
+    def _matches(self, term: str) -> dict[str, tuple[float, Annotation, int]]:
+        """_match, remembered per term (the table does not change under a scorer)."""
+        got = self._match_cache.get(term)
+        if got is None:
+            got = self._match_cache[term] = _match(self.kb, term)
+        return got
+
+    def _unsaid_penalty(self, cid: str, said: list[str]) -> float:
+        """log factor for the condition's hallmark findings that nothing said (present or denied) touches."""
+        if not self.unsaid_weight:
+            return 0.0
+        kb, total = self.kb, 0.0
+        for term, freq in self.hallmarks.get(cid, ()):
+            above = kb.ancestors(term)
+            if any(s in above or term in kb.ancestors(s) for s in said):
+                continue
+            total += math.log(1 - self.unsaid_weight * freq)
+        return total
 
     def prune(self, observations: list[Observation]) -> list[Observation]:
         """Drop a present finding when a more specific present finding implies it (no double counting);
@@ -138,7 +169,7 @@ class ConditionScorer:
             return []
         inv_t = 1.0 / self.temperature
         # per present finding: which conditions explain it and how well
-        matches = {o.term: _match(kb, o.term) for o in present}
+        matches = {o.term: self._matches(o.term) for o in present}
         candidates = set()
         for m in matches.values():
             candidates.update(m)
@@ -157,15 +188,23 @@ class ConditionScorer:
         # finding it lists makes; summing only over the lists keeps a call proportional to the matches
         base = {tier: sum(math.log(soft(leak, o)) for o in obs) for tier, leak in TIER_LEAK.items()}
         ll_of: dict[str, float] = {cid: base[kb.conditions[cid].tier] for cid in candidates}
+        # the hot loop (thousands of rare diseases share common findings): soft() inlined, the leak term
+        # computed once per tier
+        conditions = kb.conditions
         for o in present:
+            w, rest = o.weight, (1 - o.weight) * backgrounds[o.term]
+            leak_log = {leak: math.log(w * leak + rest) for leak in TIER_LEAK.values()}
             for cid, (p, _, _) in matches[o.term].items():
-                leak = kb.conditions[cid].leak
-                ll_of[cid] += math.log(soft(p, o)) - math.log(soft(leak, o))
+                ll_of[cid] += math.log(w * p + rest) - leak_log[conditions[cid].leak]
         for o in absent:
+            w, rest = o.weight, (1 - o.weight) * (1 - backgrounds[o.term])
+            leak_log = {leak: math.log(w * (1 - leak) + rest) for leak in TIER_LEAK.values()}
             for cid, ann in absent_closed[o.term].items():
                 if cid in ll_of:
-                    leak = kb.conditions[cid].leak
-                    ll_of[cid] += math.log(soft(ann.frequency, o)) - math.log(soft(leak, o))
+                    ll_of[cid] += math.log(w * (1 - ann.frequency) + rest) - leak_log[conditions[cid].leak]
+        said = [o.term for o in obs]
+        for cid in self.hallmarks.keys() & ll_of.keys():
+            ll_of[cid] += self._unsaid_penalty(cid, said)
         scored: list[tuple[float, str]] = []
         prior_in = {tier: 0.0 for tier in kb.tier_prior}
         for cid, ll in ll_of.items():
