@@ -36,7 +36,6 @@ _CHUNK = 5000                 # rows per executemany batch
 _NAME_KIND = "name"           # synonyms.kind of the row holding an entity's preferred name
 DEFAULT_HUB_DEGREE = 2000     # path search does not expand nodes with more edges than this (see shortest_paths)
 DEFAULT_PATH_EDGE_BUDGET = 2_000_000  # path search stops after reading this many edges
-_BULK_CACHE_KIB = 16384       # page cache (and so sorter run size) during a bulk load, KiB
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -166,6 +165,11 @@ def _placeholders(n: int) -> str:
 
 class SQLiteStore(GraphStore):
     """A graph in one SQLite file. `create=True` makes the file (and its folder) when missing."""
+
+    # bulk_load's page cache (KiB; it also caps the sorter's in-memory runs) and sorter helper threads.
+    # Session 1 used 512 MiB and 2 threads; the benchmark can set those back on an instance to compare.
+    bulk_cache_kib: int = 16384
+    bulk_sort_threads: int = 0
 
     def __init__(self, path: str, create: bool = False, readonly: bool = False,
                  hub_degree: int = DEFAULT_HUB_DEGREE):
@@ -750,8 +754,8 @@ class SQLiteStore(GraphStore):
         # The index builds sort with SQLite's sorter, whose in-memory runs are as large as the page cache:
         # runs of 16 MiB sort about twice as fast as one run of 512 MiB (measured, bench/results/store.md),
         # and one sorter thread beats two on 2 shared cores (the second thread added CPU, not speed).
-        conn.execute(f"PRAGMA cache_size = -{_BULK_CACHE_KIB}")
-        conn.execute("PRAGMA threads = 0")
+        conn.execute(f"PRAGMA cache_size = -{int(self.bulk_cache_kib)}")
+        conn.execute(f"PRAGMA threads = {int(self.bulk_sort_threads)}")
         # foreign keys off: endpoints are checked here, in Python, and facts.id has no index mid-load
         conn.execute("PRAGMA foreign_keys = OFF")
         if fresh:

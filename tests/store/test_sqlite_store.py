@@ -12,8 +12,8 @@ from kg.model import Fact, Provenance
 from kg.store import open_store
 from kg.store.base import StoreError
 from kg.store.sqlite import SQLiteStore, fts_query, normalise_name
-from tests.store.test_store_contract import (ENTITIES, FACTS, HTN, METFORMIN, PPARG, SOURCES, T2D, load_graph,
-                                             _e)
+from tests.store.test_store_contract import (DM, ENTITIES, FACTS, HTN, INS, METFORMIN, PPARG, SOURCES, T2D,
+                                             load_graph, _e)
 
 
 @pytest.fixture
@@ -261,3 +261,73 @@ def test_cached_stats_follow_every_kind_of_write_exactly(loaded):
             raise RuntimeError("abort")
     assert store.stats().to_json() == before
     check()
+
+
+# ---- fact reads: one query per page, SQL text cached per shape -------------------------------------------
+
+def test_every_fact_query_shape_matches_the_oracle(loaded):
+    """Predicates, direction, other-end types, limit and offset in every combination: the numbered
+    parameters of each cached query shape must line up with the values passed."""
+    store, oracle, _ = loaded
+    predicate_sets = [None, ["treats"], ["associated_with", "has_phenotype"], ["interacts_with", "treats", "binds"]]
+    type_sets = [None, ["Gene"], ["Disease", "Phenotype"]]
+    pages = [(None, 0), (3, 0), (2, 1), (100, 4)]
+    checked = 0
+    for eid in (T2D, HTN, INS, METFORMIN, PPARG):
+        for preds in predicate_sets:
+            for direction in ("out", "in", "both"):
+                for types in type_sets:
+                    want = oracle.touching(eid, preds, direction, types)
+                    assert store.count_facts(eid, preds, direction, types) == len(want)
+                    for limit, offset in pages:
+                        got = store.facts(eid, preds, direction, types, limit=limit, offset=offset)
+                        end = None if limit is None else offset + limit
+                        assert [f.id for f in got] == want[offset:end], (eid, preds, direction, types, limit, offset)
+                        checked += len(got)
+    assert checked > 500
+
+
+def test_fact_reads_keep_provenance_order_and_facts_without_records(loaded):
+    store, oracle, _ = loaded
+    first = [Provenance("hpo", "1", "custom", {"frequency_value": 0.5}), Provenance("hetionet", "v1.0", "CC0 1.0"),
+             Provenance("curation", curator="ann", created_at="2026-01-01T00:00:00Z", change_id="c1")]
+    store.upsert_facts([Fact(HTN, "resembles", T2D, first)])
+    # a record for the same (source, curator) is replaced where it stands; a new one goes last
+    store.upsert_facts([Fact(HTN, "resembles", T2D, [Provenance("hetionet", "v2.0", "CC0 1.0"),
+                                                     Provenance("drugbank", "5.1", "CC BY-NC 4.0")])])
+    store.upsert_facts([Fact(HTN, "resembles", DM, [])])
+    fid = Fact(HTN, "resembles", T2D).id
+    bare = Fact(HTN, "resembles", DM).id
+    expected = [("hpo", "1", None), ("hetionet", "v2.0", None), ("curation", "", "ann"), ("drugbank", "5.1", None)]
+
+    def shape(f):
+        return [(p.source, p.version, p.curator) for p in f.provenance]
+    assert shape(store.get_fact(fid)) == expected
+    assert store.get_fact(fid).provenance[0].evidence == {"frequency_value": 0.5}
+    assert store.get_fact(fid).provenance[2].change_id == "c1"
+    by_id = {f.id: f for f in store.facts(HTN, ["resembles"], limit=None)}
+    assert shape(by_id[fid]) == expected and by_id[bare].provenance == []
+    got_bare = store.get_fact(bare)
+    assert got_bare.provenance == [] and (got_bare.subject, got_bare.object) == (HTN, DM)
+    streamed = {f.id: f for f in store.iter_facts(batch_size=3)}
+    assert shape(streamed[fid]) == expected and streamed[bare].provenance == []
+    assert len(streamed) == len(FACTS) + 2
+    assert {f.id for f in store.iter_facts(batch_size=7)} == set(oracle.facts) | {fid, bare}
+
+
+def test_bulk_load_settings_change_speed_not_the_graph(tmp_path):
+    """The previous bulk-load settings (large cache, sorter threads) and the current ones build the same file
+    contents, and the connection gets its ordinary cache back afterwards."""
+    graphs = []
+    for name, settings in (("old", {"bulk_cache_kib": 524288, "bulk_sort_threads": 2}), ("new", {})):
+        store = SQLiteStore(str(tmp_path / f"{name}.sqlite"), create=True)
+        for key, value in settings.items():
+            setattr(store, key, value)
+        store.set_sources(SOURCES)
+        store.bulk_load(ENTITIES, FACTS + FACTS[:5])
+        assert store._conn().execute("PRAGMA cache_size").fetchone()[0] == -65536
+        graphs.append((list(store.iter_facts(batch_size=4)), [e.id for e in store.search("diabetes")],
+                       store.stats().to_json(), [f.id for f in store.facts(T2D, limit=None)]))
+        store.close()
+    assert graphs[0] == graphs[1]
+    assert len(graphs[1][0]) == len(FACTS)
