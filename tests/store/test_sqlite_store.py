@@ -2,6 +2,7 @@
 the bulk load and the limits of its path search."""
 from __future__ import annotations
 
+import gc
 import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -324,10 +325,24 @@ def test_bulk_load_settings_change_speed_not_the_graph(tmp_path):
         for key, value in settings.items():
             setattr(store, key, value)
         store.set_sources(SOURCES)
+        assert gc.isenabled()
         store.bulk_load(ENTITIES, FACTS + FACTS[:5])
+        assert gc.isenabled()            # the collector paused for the load only
         assert store._conn().execute("PRAGMA cache_size").fetchone()[0] == -65536
         graphs.append((list(store.iter_facts(batch_size=4)), [e.id for e in store.search("diabetes")],
                        store.stats().to_json(), [f.id for f in store.facts(T2D, limit=None)]))
         store.close()
     assert graphs[0] == graphs[1]
     assert len(graphs[1][0]) == len(FACTS)
+    # a failed load also gives the collector back, and leaves it off for a caller that had turned it off
+    store = SQLiteStore(str(tmp_path / "failed.sqlite"), create=True)
+    try:
+        with pytest.raises(StoreError):
+            store.bulk_load(ENTITIES, [Fact(METFORMIN, "treats", "DOID:0000000", [Provenance("hetionet")])])
+        assert gc.isenabled()
+        gc.disable()
+        store.bulk_load(ENTITIES, FACTS)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+        store.close()
