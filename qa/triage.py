@@ -36,6 +36,8 @@ MIN_CANDIDATE_PROBABILITY = 0.01
 # A rare (mostly Mendelian) disease is shown only when several reported findings support it: one finding
 # ("mouth drooping") is never a reason to suggest a genetic syndrome to someone describing a complaint.
 RARE_MIN_SUPPORT = 2
+# words for someone who is probably a child ("my son has ..." without an age)
+CHILD_WORDS = frozenset({"son", "daughter", "baby", "child", "kid", "boy", "girl", "toddler", "infant", "newborn"})
 ADVICE = {
     "emergency": "Call your local emergency number or go to the nearest emergency department now.",
     "urgent": "See a doctor today (urgent care, out-of-hours service or your GP the same day).",
@@ -201,7 +203,8 @@ class Triager:
         observations = [Observation(f.entity.id, f.present,
                                     weight=min(1.0, f.score) * (0.5 if f.uncertain else 1.0),
                                     label=f.text or f.entity.name) for f in findings]
-        scored = scorer.score(observations, top_k=MAX_CANDIDATES * 2, age=patient.age)
+        assume_adult = patient.age is None and patient.about_other not in CHILD_WORDS
+        scored = scorer.score(observations, top_k=MAX_CANDIDATES * 2, age=patient.age, assume_adult=assume_adult)
         candidates = [c for c in scored if c.probability >= MIN_CANDIDATE_PROBABILITY
                       and (c.condition.tier != "rare" or len(c.supporting) >= RARE_MIN_SUPPORT)][:MAX_CANDIDATES]
         present = [f for f in findings if f.present]

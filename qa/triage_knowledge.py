@@ -53,6 +53,9 @@ CURATED_FILE = Path(__file__).resolve().parent.parent / "data" / "triage_conditi
 CURATED_SOURCE = "curated"
 PRIOR_CLASS_WEIGHT = {"very_common": 4.0, "common": 2.0, "uncommon": 1.0, "rare": 0.25, "very_rare": 0.05}
 OUT_OF_AGE_FACTOR = 0.1
+# With no age and no child mentioned, the writer is most likely an adult describing themselves.
+CHILD_MAX_AGE = 12
+UNKNOWN_AGE_CHILD_FACTOR = 0.3
 # HPO subtrees that are not things a patient reports: inheritance, clinical course, modifiers, frequency.
 NON_FINDING_ROOTS = ("HP:0000005", "HP:0031797", "HP:0012823", "HP:0040279", "HP:0032443")
 
@@ -83,8 +86,12 @@ class ConditionInfo:
     max_age: float | None = None
     care: str | None = None       # usual level of care (data/triage_condition_priors.tsv)
 
-    def prior_for_age(self, age: float | None) -> float:
+    def prior_for_age(self, age: float | None, assume_adult: bool = False) -> float:
+        """The prior at this age; with no age, `assume_adult` (nobody said a child is meant) makes the
+        conditions of young children (max_age <= CHILD_MAX_AGE) less likely, not impossible."""
         if age is None:
+            if assume_adult and self.max_age is not None and self.max_age <= CHILD_MAX_AGE:
+                return self.prior * UNKNOWN_AGE_CHILD_FACTOR
             return self.prior
         if (self.min_age is not None and age < self.min_age) or (self.max_age is not None and age > self.max_age):
             return self.prior * OUT_OF_AGE_FACTOR

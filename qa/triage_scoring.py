@@ -159,8 +159,8 @@ class ConditionScorer:
             implied |= {a for a in kb.ancestors(t) if a != t}
         return [o for o in by_term.values() if not (o.present and o.term in implied)]
 
-    def score(self, observations: list[Observation], top_k: int = 10, age: float | None = None
-              ) -> list[Candidate]:
+    def score(self, observations: list[Observation], top_k: int = 10, age: float | None = None,
+              assume_adult: bool = False) -> list[Candidate]:
         kb = self.kb
         obs = [o for o in self.prune(observations) if o.term in kb.findings or o.term in kb.by_term
                or o.term in kb.parents]
@@ -210,7 +210,7 @@ class ConditionScorer:
         for cid, ll in ll_of.items():
             info = kb.conditions[cid]
             prior_in[info.tier] = prior_in.get(info.tier, 0.0) + info.prior
-            scored.append((inv_t * (math.log(info.prior_for_age(age)) + ll), cid))
+            scored.append((inv_t * (math.log(info.prior_for_age(age, assume_adult)) + ll), cid))
         # conditions explaining none of the present findings: one term per tier (their absent-finding
         # factor is taken as if they expected none of the denied findings)
         rest_terms = []
