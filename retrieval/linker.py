@@ -59,7 +59,7 @@ TYPE_ORDER = {t: i for i, t in enumerate(
 # few ms with recall@10 0.99 (bench/results/linking.md); small graphs stay exact.
 DENSE_HNSW_THRESHOLD = 20_000
 DENSE_EF_SEARCH = 128
-CACHE_FORMAT = 5
+CACHE_FORMAT = 6
 KEEP_CACHED_VERSIONS = 4
 # HPO branches that describe *how* (onset, severity, inheritance, frequency), not *what*: "Sharp",
 # "Chronic", "Autosomal dominant". A bare mention of one is almost never what a question is about.
@@ -89,6 +89,8 @@ seems seemed way well sure one two three first whole every everything something 
 year years month months hour hours minute minutes doctor doctors hospital mom dad son daughter wife
 husband kid kids child baby friend work home school back
 """.split())
+# Stop words that end a phrasal verb, so a span may end on them: "throw up", "pass out", "nod off".
+PARTICLES = frozenset({"up", "out", "off", "over", "down"})
 WEAK_TYPES = {"Anatomy", "SideEffect", "BiologicalProcess", "CellularComponent", "MolecularFunction", "Pathway"}
 
 
@@ -394,6 +396,9 @@ class Linker:
                                                       and any(w in REWRITE_ALONE for w in span)):
                         continue
                     entries = [e for e in self.table.lookup(skey) if not self._is_excluded(e, skey)]
+                    if not entries:
+                        entries = [e for e in self.table.lookup_stem(skey) if not self._is_excluded(e, skey)]
+                        changed += 1 if entries else 0
                     if entries:
                         ordered = " ".join(x for x in kept if x not in STOP_WORDS)
                         span_chars = tokens[j - 1].end - tokens[i].start
@@ -409,10 +414,16 @@ class Linker:
         span_chars = tokens[j - 1].end - tokens[i].start
         if skey:
             entries = [e for e in self.table.lookup(skey) if not self._is_excluded(e, skey)]
+            ordered = " ".join(w for w in words[i:j] if w not in STOP_WORDS)
             if entries:
-                ordered = " ".join(w for w in words[i:j] if w not in STOP_WORDS)
                 out.extend(self._score_entries(entries, i, j, ordered, span_chars, types,
                                                span_words=[t.raw.lower() for t in tokens[i:j]]))
+            else:
+                # other forms of the same words: scored like a one-word rewrite
+                entries = [e for e in self.table.lookup_stem(skey) if not self._is_excluded(e, skey)]
+                if entries:
+                    out.extend(self._score_entries(entries, i, j, ordered, span_chars, types, "rewrite",
+                                                   edits=1))
         if j - i <= 3 and not upper_text:
             surface = text[tokens[i].start:tokens[j - 1].end]
             entries = self.table.lookup_acronym(surface)
@@ -511,7 +522,7 @@ class Linker:
                 continue
             # two words at least: a single word's nearest name is mostly a spelling neighbour ("order")
             for j in range(i + 2, min(n, i + DENSE_SPAN_WORDS) + 1):
-                if words[j - 1] in STOP_WORDS:
+                if words[j - 1] in STOP_WORDS and not (words[j - 1] in PARTICLES and words[j - 2] not in STOP_WORDS):
                     continue
                 if not any(i <= u < j for u in open_words):
                     continue

@@ -100,6 +100,24 @@ def sorted_key(words: list[str]) -> str:
     return " ".join(sorted(w for w in words if w not in STOP_WORDS))
 
 
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """The Snowball (Porter 2) stem of a normalised word: "swelled", "swelling" -> "swell";
+    "urinate", "urination", "urine" -> "urin"."""
+    return _stemmer().stem(word)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    from nltk.stem.snowball import SnowballStemmer   # pure Python rules, no data download
+    return SnowballStemmer("english")
+
+
+def stem_key(sorted_key_: str) -> str:
+    """A sorted key with every word stemmed (and sorted again): the dictionary's second, looser index."""
+    return " ".join(sorted(stem(w) for w in sorted_key_.split()))
+
+
 def keys_of(text: str) -> tuple[str, str]:
     """(ordered key, sorted key) of a whole name or phrase."""
     words = [t.text for t in tokenize(text)]
