@@ -93,3 +93,35 @@ def test_no_findings_defaults_to_routine():
     d = decide([], [], [], None, None, has_findings=False)
     assert d.level == "routine" and d.reasons
     assert LEVELS.index(d.level) > LEVELS.index("self-care")
+
+
+def test_breathlessness_only_on_exertion_is_not_urgent_alone(rules):
+    assert "breathless" not in fired(rules, "I get out of breath when I climb the stairs")
+    assert fired(rules, "I get out of breath sitting in my chair").get("breathless") == "urgent"
+    # a combination still counts: exertion does not excuse chest pain with breathlessness
+    assert fired(rules, "chest pain and short of breath when I walk").get("chest_pain_breathless") == "emergency"
+
+
+def test_stridor_is_urgent_and_with_breathing_trouble_an_emergency(rules):
+    assert fired(rules, "he makes a high-pitched noise when breathing in").get("stridor") == "urgent"
+    assert fired(rules, "noisy breathing in and he is struggling to breathe").get("stridor_breathing") == "emergency"
+
+
+def test_swollen_ankles_are_not_a_clot_but_one_swollen_calf_is(rules):
+    assert "leg_swelling" not in fired(rules, "both my ankles are swollen in the evening")
+    assert fired(rules, "my left calf is swollen and tender").get("leg_swelling") == "urgent"
+
+
+@pytest.mark.parametrize("text, rule, level", [
+    ("pain in the lower right side of my belly", "right_lower_belly_pain", "urgent"),
+    ("pain in my lower right abdomen and I keep vomiting", "appendicitis_signs", "emergency"),
+    ("hives all over and I feel dizzy", "anaphylaxis_hives", "emergency"),
+    ("I got hives after taking penicillin", "allergic_reaction_hives", "urgent"),
+])
+def test_more_red_flags(rules, text, rule, level):
+    assert fired(rules, text).get(rule) == level
+
+
+def test_young_baby_not_feeding_is_an_emergency(rules):
+    assert fired(rules, "she is not feeding and feels very hot", age=0.1).get("young_infant_unwell") == "emergency"
+    assert "young_infant_unwell" not in fired(rules, "she is not eating much", age=30)
