@@ -112,6 +112,22 @@ def no_entity_message() -> str:
             "graph cannot answer it. Try naming the condition or drug, e.g. \"what drugs treat asthma?\".")
 
 
+# "does X treat Y?", "is X a Y?", "can X cause Y?": a relation between two named things
+_TWO_SIDED = re.compile(r"^\s*(?:is|are|does|do|can|could|was|were|has|have|will|should)\b.+\b"
+                        r"(?:treat\w*|cause\w*|bind\w*|a|an|associated|linked|related|used|for|with|in|of|"
+                        r"target\w*|lead\w*|give\w*|help\w*|affect\w*|symptom\w*|sign\w*)\b.+", re.IGNORECASE)
+
+
+def asks_about_two_things(question: str, intent_kind: str) -> bool:
+    """A yes/no question relating two things (a one-entity one such as "is metformin safe?" is not)."""
+    return intent_kind in ("yes_no", "facts", "unknown", "definition", "path") and bool(_TWO_SIDED.match(question))
+
+
+def one_side_only_message(entity: Entity) -> str:
+    return (f"Only {entity.name} was found in the graph; the other thing this question names was not, so the "
+            "graph cannot say whether the two are related. Check the spelling, or use another name for it.")
+
+
 def nothing_found_message(entities: list[Entity]) -> str:
     names = ", ".join(e.name for e in entities[:3])
     return f"The graph holds no facts about {names} that answer this question."

@@ -41,7 +41,7 @@ class Answer:
     disclaimer: str | None = None
     warnings: list[str] = field(default_factory=list)
     verdict: str | None = None               # yes | no for yes/no questions
-    abstain_reason: str | None = None        # task | off_topic | not_recorded | no_entity | no_facts
+    abstain_reason: str | None = None        # task | off_topic | not_recorded | no_entity | partial_entity | no_facts
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -109,6 +109,11 @@ class Answerer:
             return Answer(question, abstain.no_entity_message(), True, abstain_reason="no_entity",
                           timings_ms={**timings, "total": _ms(started)})
         disclaimer = abstain.DISCLAIMER if abstain.is_clinical(screen, result.intent.predicates) else None
+        if len(entities) == 1 and abstain.asks_about_two_things(question, result.intent.kind):
+            # "does metformin treat zorblax disease?": answering about metformin alone would guess
+            return Answer(question, abstain.one_side_only_message(entities[0]), True, entities=entities,
+                          disclaimer=disclaimer, abstain_reason="partial_entity",
+                          timings_ms={**timings, "total": _ms(started)})
         names = EntityNames(result, self.store)
         citer = Citer()
         composition = self.composer.compose(result, citer, names)

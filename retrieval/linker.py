@@ -89,6 +89,10 @@ seems seemed way well sure one two three first whole every everything something 
 year years month months hour hours minute minutes doctor doctors hospital mom dad son daughter wife
 husband kid kids child baby friend work home school back
 """.split())
+# Words that name a kind of thing, not a thing: alone they are what a question asks for ("what disease
+# causes ..."), or the head of a name the graph lacks ("zorblax disease"); never a mention by themselves.
+CATEGORY_WORDS = frozenset("""disease disorder syndrome illness sickness condition abnormality finding
+phenotype symptom sign drug medicine medication gene protein compound""".split())
 # Stop words that end a phrasal verb, so a span may end on them: "throw up", "pass out", "nod off".
 PARTICLES = frozenset({"up", "out", "off", "over", "down"})
 WEAK_TYPES = {"Anatomy", "SideEffect", "BiologicalProcess", "CellularComponent", "MolecularFunction", "Pathway"}
@@ -410,6 +414,8 @@ class Linker:
     def _lookup_span(self, text: str, tokens: list[Token], i: int, j: int, types, words,
                      upper_text: bool = False) -> list[_Cand]:
         out = []
+        if j - i == 1 and words[i] in CATEGORY_WORDS:
+            return out
         skey = sorted_key(words[i:j])
         span_chars = tokens[j - 1].end - tokens[i].start
         if skey:

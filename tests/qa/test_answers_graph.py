@@ -106,6 +106,19 @@ def test_question_naming_nothing_in_the_graph_abstains(answerer):
     assert a.abstained and a.abstain_reason in ("no_entity", "no_facts") and not a.citations
 
 
+@pytest.mark.parametrize("question", ["Does metformin treat zorblax disease?",
+                                      "Is aspirin used for blorpitis?"])
+def test_yes_no_question_with_one_side_unknown_is_declined(answerer, question):
+    a = answerer.ask(question)
+    assert a.abstained and a.abstain_reason == "partial_entity" and not a.citations
+    assert len(a.entities) == 1 and a.entities[0].name in a.answer
+
+
+def test_yes_no_question_with_both_sides_known_is_answered(answerer):
+    a = answerer.ask("Does metformin treat type 2 diabetes?")
+    assert not a.abstained and a.verdict == "yes" and a.citations
+
+
 def test_clinical_question_carries_the_disclaimer_and_no_dosing(answerer):
     a = answerer.ask("what dose of metformin should I take for type 2 diabetes?")
     assert a.disclaimer == DISCLAIMER

@@ -52,6 +52,11 @@ def test_dense_matching_finds_a_paraphrase(full_context, linker):
     assert top.entity.id == full_context.store.resolve("HP:0002094")
 
 
+@pytest.mark.parametrize("text", ["what disease is that", "zorblax syndrome", "a rare disorder"])
+def test_category_words_alone_are_not_mentions(linker, text):
+    assert linker.link(text) == []
+
+
 @pytest.mark.parametrize("text", [
     "is it going to rain this weekend", "I adopted a kitten last month", "book me a hotel in Chicago",
     "the committee approved the budget", "my headphones stopped working",
