@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from qa.triage_knowledge import ConditionKnowledge
 from qa.triage_scoring import Candidate
 
@@ -33,6 +35,12 @@ class NextQuestion:
 
 def _entropy(ps: list[float]) -> float:
     return -sum(p * math.log2(p) for p in ps if p > 0)
+
+
+def _entropy_rows(ps: np.ndarray) -> np.ndarray:
+    """Entropy in bits of each row of a matrix of distributions."""
+    safe = np.where(ps > 0, ps, 1.0)
+    return -(ps * np.log2(safe)).sum(axis=1)
 
 
 def lay_name(kb: ConditionKnowledge, term: str) -> str | None:
@@ -89,25 +97,31 @@ def next_questions(kb: ConditionKnowledge, candidates: list[Candidate], asked: s
         for term, ann in kb.profiles.get(c.id, {}).items():
             if term in kb.questions or ann.source in ("ddxplus", "hetionet", "do_reports", "curated"):
                 options.add(term)
-    scored: list[NextQuestion] = []
-    for term in options:
+    terms, texts, rows = [], [], []
+    for term in sorted(options):
         if term in settled or not kb.is_reportable(term):
             continue
         text = phrase(kb, term)
         if text is None:
             continue
-        p_yes = []
-        for c in top:
-            ann = kb.closed(term).get(c.id)
-            p_yes.append(ann.frequency if ann else c.condition.leak)
-        py = sum(w * p for w, p in zip(prior, p_yes))
-        if py <= 0 or py >= 1:
-            continue
-        post_yes = [w * p / py for w, p in zip(prior, p_yes)]
-        post_no = [w * (1 - p) / (1 - py) for w, p in zip(prior, p_yes)]
-        gain = h0 - (py * _entropy(post_yes) + (1 - py) * _entropy(post_no))
-        if gain > 1e-6 or len(top) == 1:
-            scored.append(NextQuestion(term, kb.name(term), text, gain))
+        closed = kb.closed(term)
+        terms.append(term)
+        texts.append(text)
+        rows.append([closed[c.id].frequency if c.id in closed else c.condition.leak for c in top])
+    if not terms:
+        return []
+    # expected information gain of every question at once: P(yes | c) per row, posteriors after yes / no
+    p_yes = np.array(rows)
+    w = np.array(prior)
+    py = p_yes @ w
+    ok = (py > 0) & (py < 1)
+    post_yes = (p_yes * w) / np.where(ok, py, 1)[:, None]
+    post_no = ((1 - p_yes) * w) / np.where(ok, 1 - py, 1)[:, None]
+    gains = h0 - (py * _entropy_rows(post_yes) + (1 - py) * _entropy_rows(post_no))
+    scored: list[NextQuestion] = []
+    for i, term in enumerate(terms):
+        if ok[i] and (gains[i] > 1e-6 or len(top) == 1):
+            scored.append(NextQuestion(term, kb.name(term), texts[i], float(gains[i])))
     scored.sort(key=lambda q: (-q.gain, q.name))
     # one question per wording (DDXPlus asks some findings with the same question)
     out, seen = [], set()

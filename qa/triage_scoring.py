@@ -25,7 +25,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from qa.triage_knowledge import TIER_LEAK, Annotation, ConditionInfo, ConditionKnowledge
+import numpy as np
+
+from qa.triage_knowledge import (CHILD_MAX_AGE, OUT_OF_AGE_FACTOR, TIER_LEAK, UNKNOWN_AGE_CHILD_FACTOR, Annotation,
+                                 ConditionInfo, ConditionKnowledge)
 
 TEMPERATURE = 1.6          # tuned on the dev vignettes (bench/results/triage.md)
 MAX_ANCESTOR_STEPS = 3     # how far up the hierarchy a finding still supports a condition
@@ -120,6 +123,20 @@ class ConditionScorer:
         self.temperature = temperature
         self.unsaid_weight = unsaid_weight
         self._match_cache: dict[str, dict[str, tuple[float, Annotation, int]]] = {}
+        self._match_arr: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._closed_arr: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        infos = knowledge.conditions
+        self._cids = list(infos)
+        self._index = {cid: i for i, cid in enumerate(self._cids)}
+        self._tiers = list(TIER_LEAK)
+        self._tier_idx = np.array([self._tiers.index(infos[c].tier) for c in self._cids], dtype=np.int64)
+        self._leak = np.array([infos[c].leak for c in self._cids])
+        self._prior = np.array([infos[c].prior for c in self._cids])
+        self._log_prior_base = np.log(self._prior)
+        nan = float("nan")
+        self._min_age = np.array([nan if infos[c].min_age is None else infos[c].min_age for c in self._cids])
+        self._max_age = np.array([nan if infos[c].max_age is None else infos[c].max_age for c in self._cids])
+        self._child_only = self._max_age <= CHILD_MAX_AGE
         # acute conditions' hallmark findings: cid -> [(term, frequency)]
         self.hallmarks = {cid: [(t, a.frequency) for t, a in knowledge.profiles[cid].items()
                                 if a.frequency >= HALLMARK_FREQUENCY and a.role != "antecedent"]
@@ -185,49 +202,78 @@ class ConditionScorer:
             return o.weight * (1 - p) + (1 - o.weight) * (1 - b)
 
         # log-likelihood of a condition = its tier's "explains nothing" baseline + the difference each
-        # finding it lists makes; summing only over the lists keeps a call proportional to the matches
-        base = {tier: sum(math.log(soft(leak, o)) for o in obs) for tier, leak in TIER_LEAK.items()}
-        ll_of: dict[str, float] = {cid: base[kb.conditions[cid].tier] for cid in candidates}
-        # the hot loop (thousands of rare diseases share common findings): soft() inlined, the leak term
-        # computed once per tier
-        conditions = kb.conditions
+        # finding it lists makes. Vectorised over all conditions (thousands of rare diseases share common
+        # findings): the per-term (condition index, P) arrays are built once and remembered.
+        tiers = self._tiers
+        base = np.array([sum(math.log(soft(TIER_LEAK[t], o)) for o in obs) for t in tiers])
+        ll = base[self._tier_idx]
+        mask = np.zeros(len(self._cids), dtype=bool)
+        leak = self._leak
         for o in present:
+            idx, p = self._match_arrays(o.term)
             w, rest = o.weight, (1 - o.weight) * backgrounds[o.term]
-            leak_log = {leak: math.log(w * leak + rest) for leak in TIER_LEAK.values()}
-            for cid, (p, _, _) in matches[o.term].items():
-                ll_of[cid] += math.log(w * p + rest) - leak_log[conditions[cid].leak]
+            ll[idx] += np.log(w * p + rest) - np.log(w * leak[idx] + rest)
+            mask[idx] = True
         for o in absent:
+            idx, f = self._closed_arrays(o.term)
+            keep = mask[idx]
+            idx, f = idx[keep], f[keep]
             w, rest = o.weight, (1 - o.weight) * (1 - backgrounds[o.term])
-            leak_log = {leak: math.log(w * (1 - leak) + rest) for leak in TIER_LEAK.values()}
-            for cid, ann in absent_closed[o.term].items():
-                if cid in ll_of:
-                    ll_of[cid] += math.log(w * (1 - ann.frequency) + rest) - leak_log[conditions[cid].leak]
+            ll[idx] += np.log(w * (1 - f) + rest) - np.log(w * (1 - leak[idx]) + rest)
         said = [o.term for o in obs]
-        for cid in self.hallmarks.keys() & ll_of.keys():
-            ll_of[cid] += self._unsaid_penalty(cid, said)
-        scored: list[tuple[float, str]] = []
-        prior_in = {tier: 0.0 for tier in kb.tier_prior}
-        for cid, ll in ll_of.items():
-            info = kb.conditions[cid]
-            prior_in[info.tier] = prior_in.get(info.tier, 0.0) + info.prior
-            scored.append((inv_t * (math.log(info.prior_for_age(age, assume_adult)) + ll), cid))
+        for cid in self.hallmarks:
+            i = self._index[cid]
+            if mask[i]:
+                ll[i] += self._unsaid_penalty(cid, said)
+        cand = np.nonzero(mask)[0]
+        scores = inv_t * (self._log_prior(age, assume_adult)[cand] + ll[cand])
+        prior_in = np.bincount(self._tier_idx[cand], weights=self._prior[cand], minlength=len(tiers))
         # conditions explaining none of the present findings: one term per tier (their absent-finding
         # factor is taken as if they expected none of the denied findings)
         rest_terms = []
-        for tier, total in kb.tier_prior.items():
-            rest = total - prior_in.get(tier, 0.0)
-            if rest <= 1e-12:
-                continue
-            rest_terms.append(inv_t * (math.log(rest) + base.get(tier, base["rare"])))
-        all_terms = [s for s, _ in scored] + rest_terms
-        top = max(all_terms)
-        z = sum(math.exp(s - top) for s in all_terms)
-        scored.sort(reverse=True)
+        for t, tier in enumerate(tiers):
+            rest = kb.tier_prior.get(tier, 0.0) - prior_in[t]
+            if rest > 1e-12:
+                rest_terms.append(inv_t * (math.log(rest) + base[t]))
+        top = max(float(scores.max()), max(rest_terms, default=-math.inf))
+        z = float(np.exp(scores - top).sum()) + sum(math.exp(r - top) for r in rest_terms)
+        k = min(top_k, len(cand))
+        best = np.argpartition(-scores, k - 1)[:k] if k < len(cand) else np.arange(len(cand))
+        best = sorted(best, key=lambda j: (-scores[j], self._cids[cand[j]]))
         out = []
-        for s, cid in scored[:top_k]:
-            prob = math.exp(s - top) / z
-            out.append(self._explain(cid, prob, s, present, absent, matches, absent_closed, backgrounds))
+        for j in best:
+            cid, sc = self._cids[cand[j]], float(scores[j])
+            out.append(self._explain(cid, math.exp(sc - top) / z, sc, present, absent, matches, absent_closed,
+                                     backgrounds))
         return out
+
+    # ---- arrays over all conditions (built once per scorer) ----------------------------------------------
+    def _match_arrays(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        got = self._match_arr.get(term)
+        if got is None:
+            m = self._matches(term)
+            got = self._match_arr[term] = (np.fromiter((self._index[c] for c in m), dtype=np.int64, count=len(m)),
+                                           np.fromiter((v[0] for v in m.values()), dtype=float, count=len(m)))
+        return got
+
+    def _closed_arrays(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        got = self._closed_arr.get(term)
+        if got is None:
+            m = self.kb.closed(term)
+            got = self._closed_arr[term] = (np.fromiter((self._index[c] for c in m), dtype=np.int64, count=len(m)),
+                                            np.fromiter((a.frequency for a in m.values()), dtype=float, count=len(m)))
+        return got
+
+    def _log_prior(self, age: float | None, assume_adult: bool) -> np.ndarray:
+        """log prior of every condition at this age (ConditionInfo.prior_for_age, vectorised)."""
+        factor = np.ones(len(self._cids))
+        if age is None:
+            if assume_adult:
+                factor[self._child_only] = UNKNOWN_AGE_CHILD_FACTOR
+        else:
+            outside = (self._min_age > age) | (self._max_age < age)   # NaN compares False: no limit
+            factor[outside] = OUT_OF_AGE_FACTOR
+        return self._log_prior_base + np.log(factor)
 
     def _explain(self, cid, prob, log_score, present, absent, matches, absent_closed, backgrounds) -> Candidate:
         kb = self.kb
