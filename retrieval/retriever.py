@@ -31,6 +31,8 @@ SOURCE_PRIOR = {"curation": 0.15, "hetionet": 0.1, "hpo": 0.1, "disease_ontology
 FETCH_PER_ANCHOR = 400      # facts read per anchor and predicate group before ranking
 MAX_ANCHORS = 3
 MAX_SUBCLASSES = 25
+# Facts whose other end is an onset, inheritance, frequency or severity term rank below the findings
+MODIFIER_DEMOTION = 0.5
 
 
 @dataclass
@@ -116,7 +118,18 @@ class FactRetriever:
                 n = self.store.count_facts(eid, [p], "both", other_types or None)
                 if n:
                     totals[p] = totals.get(p, 0) + n
-        return [ScoredFact(f, _fact_score(f, anchor.score, intent)) for f in facts]
+        out = [ScoredFact(f, _fact_score(f, anchor.score, intent)) for f in facts]
+        for sf in out:
+            other = sf.fact.object if sf.fact.subject == eid else sf.fact.subject
+            if self._is_modifier(other):
+                # "Infantile onset", "Autosomal recessive inheritance": how a disease shows, not a sign of it
+                sf.score = round(sf.score * MODIFIER_DEMOTION, 6)
+        return out
+
+    def _is_modifier(self, entity_id: str) -> bool:
+        table = getattr(self.linker, "table", None)
+        idx = table.index_of.get(entity_id) if table is not None else None
+        return idx is not None and idx in table.modifiers
 
     def _subclasses(self, entity_id: str) -> list[Entity]:
         facts = self.store.facts(entity_id, ["subclass_of"], "in", None, limit=MAX_SUBCLASSES)

@@ -132,3 +132,17 @@ def test_json_contract(answerer):
     assert all({"id", "name", "type", "xrefs"} <= set(e) for e in d["entities"])
     assert all({"id", "subject", "predicate", "object", "sources"} <= set(f) for f in d["facts"])
     assert set(d["citations"]) <= {f["id"] for f in d["facts"]}
+
+
+def test_onset_and_inheritance_terms_do_not_lead_a_phenotype_list(answerer, full_context):
+    table = full_context.linker.table
+    a = answerer.ask("What phenotypes does cystic fibrosis have?")
+    assert not a.abstained and a.sentences
+    first = a.sentences[0]
+    by_id = {sf.fact.id: sf for sf in a.facts}
+    others = []
+    for fid in first.citations:
+        f = by_id[fid].fact
+        others.append(f.object if f.subject in {e.id for e in a.entities} else f.subject)
+    assert len(others) >= 5
+    assert not [o for o in others if table.index_of.get(o) in table.modifiers]
