@@ -74,6 +74,11 @@ RULES: list[_Rule] = [
                      rf"|\b(treat|treated|treatment|cure|cured|manage|managed)\b|\bwhat helps\b|\bget rid of\b",
        "facts", TREATMENT_PREDICATES, ["Compound"], ["Disease", "Phenotype", "Symptom"]),
     _r("genes", rf"\b{_GENES}\b", "facts", ["associated_with"], ["Gene"], ["Disease"]),
+    # "what phenotypes does Marfan syndrome have", "which signs ...": the asked-for word comes first, so a
+    # disease name that ends in "syndrome" later on does not make it a causes question
+    _r("symptoms_asked_first", rf"^\s*(what|which|list|name|show)\b(\s+(are|is|were|the|all|main|common|usual|typical|"
+                               rf"some|of|me))*\s+{_SYMPTOMS}\b(?!.*\b(cause|causes|causing|lead to|leads to)\b)",
+       "facts", SYMPTOM_PREDICATES, ["Phenotype", "Symptom"], ["Disease"]),
     # "what diseases cause fever", "what could cause a headache", "why do I have X"
     _r("causes_of_symptom", rf"\b(what|which)\b.*\b{_DISEASES}?\b.*\b(cause|causes|causing|lead to|leads to|give|gives)\b|"
                             rf"\bwhat (could|might|can) (be )?caus|\bcauses? of\b|\bwhy (do|does|am|is) |"

@@ -22,10 +22,13 @@ def test_drug_use_questions_want_diseases(q):
 
 
 @pytest.mark.parametrize("q", ["what are the symptoms of influenza", "signs of a heart attack",
-                               "How do I know if I have diabetes", "what does measles look like"])
+                               "How do I know if I have diabetes", "what does measles look like",
+                               "What phenotypes does Marfan syndrome have?",
+                               "which signs does a patient with Turner syndrome show"])
 def test_symptom_questions(q):
     i = parse_intent(q)
     assert set(i.predicates) == {"has_phenotype", "presents_symptom"} and "Disease" in i.subject_types
+    assert "Disease" not in i.answer_types
 
 
 @pytest.mark.parametrize("q", ["what diseases cause fever", "what could cause a headache",
