@@ -25,6 +25,7 @@ def names(patterns, text):
     ("both feet swell up by night", "ankle_swelling"),
     ("he keeps tugging at his ear", "ear_pain"),
     ("a heavy weight on my chest", "chest_pressure"),
+    ("I feel like I'm going to pass out", "presyncope"),
 ])
 def test_everyday_descriptions_are_found(patterns, text, name):
     assert name in names(patterns, text)

@@ -125,3 +125,8 @@ def test_more_red_flags(rules, text, rule, level):
 def test_young_baby_not_feeding_is_an_emergency(rules):
     assert fired(rules, "she is not feeding and feels very hot", age=0.1).get("young_infant_unwell") == "emergency"
     assert "young_infant_unwell" not in fired(rules, "she is not eating much", age=30)
+
+
+def test_fever_with_unusual_bruising_is_an_emergency(rules):
+    assert fired(rules, "a high temperature and unexplained bruises on my legs").get("fever_bleeding") == "emergency"
+    assert "fever_bleeding" not in fired(rules, "I bruised my knee playing football")
