@@ -25,6 +25,8 @@ SEVERITY_LEVEL = {1: "emergency", 2: "urgent", 3: "routine", 4: "routine", 5: "s
 LEVEL_THRESHOLD = {"emergency": 0.15, "urgent": 0.3, "routine": 0.5}   # tuned on the dev and seen vignettes
 # Candidates with less than this share of the leading candidate's probability do not vote on the level.
 COMPETING_RATIO = 0.35      # tuned on the dev and seen vignettes
+# When the leading candidate's probability is below this, the ranking does not fit the findings.
+UNCLEAR_LEAD = 0.1   # tuned on the dev and seen vignettes
 # When the top candidates together explain less than this, the picture is unclear: a clinician should look.
 UNCLEAR_MASS = 0.15
 DEFAULT_CONDITION_LEVEL = "routine"      # conditions without a DDXPlus severity
@@ -180,9 +182,20 @@ def care_level(care: str | None, severity: int | None) -> str:
 def condition_level(candidates: list[tuple[float, str]]) -> tuple[str, float]:
     """The level the likely conditions call for: candidates are (probability, that condition's level).
     The highest level whose conditions (with those of higher levels) reach its probability threshold."""
+    lead = max((p for p, _ in candidates), default=0.0)
+    if 0 < lead < UNCLEAR_LEAD:
+        # no candidate explains the findings well (often a complaint outside the graph's acute conditions):
+        # a diffuse ranking is no reason for an emergency by itself (red flags still are)
+        level, mass = condition_level_of_shares(candidates)
+        return ("urgent", mass) if level == "emergency" else (level, mass)
+    return condition_level_of_shares(candidates)
+
+
+def condition_level_of_shares(candidates: list[tuple[float, str]]) -> tuple[str, float]:
+    """condition_level without the clarity check: the shares of the competing candidates decide."""
+    lead = max((p for p, _ in candidates), default=0.0)
     if candidates and COMPETING_RATIO > 0:
         # candidates far behind the leading one are noise of the ranking, not a reason for urgency
-        lead = max(p for p, _ in candidates)
         candidates = [(p, lvl) for p, lvl in candidates if p >= COMPETING_RATIO * lead]
     total = sum(p for p, _ in candidates)
     if total <= 0:

@@ -130,3 +130,25 @@ def test_young_baby_not_feeding_is_an_emergency(rules):
 def test_fever_with_unusual_bruising_is_an_emergency(rules):
     assert fired(rules, "a high temperature and unexplained bruises on my legs").get("fever_bleeding") == "emergency"
     assert "fever_bleeding" not in fired(rules, "I bruised my knee playing football")
+
+
+@pytest.mark.parametrize("text, rule, level", [
+    ("I'm 20 weeks pregnant and bleeding with cramping belly pain", "pregnancy_bleeding_belly_pain", "emergency"),
+    ("sudden pain and swelling in my left testicle", "testicular_pain", "emergency"),
+    ("lower back pain and now numbness around my bottom", "cauda_equina", "emergency"),
+    ("my blue inhaler is not helping at all", "severe_asthma", "emergency"),
+    ("my son is floppy and very hard to wake", "unconscious", "emergency"),
+    ("she slipped on the ice and can't put weight on her leg", "fall_cannot_stand", "urgent"),
+    ("a fever and pain in my right side, it stings when I pee", "kidney_infection", "urgent"),
+    ("crushing chest pain even when I'm resting", "chest_pain_at_rest", "emergency"),
+])
+def test_red_flags_for_conditions_outside_the_ranking(rules, text, rule, level):
+    assert fired(rules, text).get(rule) == level
+
+
+def test_diffuse_ranking_alone_is_no_emergency():
+    # the leading candidate explains little (a complaint outside the acute conditions): no emergency from it
+    d = decide([], [("Anaphylaxis", 0.05, "emergency"), ("GERD", 0.03, "routine")], [], None, None, True)
+    assert d.level != "emergency"
+    d = decide([], [("Anaphylaxis", 0.5, "emergency"), ("GERD", 0.1, "routine")], [], None, None, True)
+    assert d.level == "emergency"
