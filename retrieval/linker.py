@@ -93,6 +93,8 @@ husband kid kids child baby friend work home school back
 # causes ..."), or the head of a name the graph lacks ("zorblax disease"); never a mention by themselves.
 CATEGORY_WORDS = frozenset("""disease disorder syndrome illness sickness condition abnormality finding
 phenotype symptom sign drug medicine medication gene protein compound""".split())
+# Words that introduce a verb's object ("boil an egg")
+DETERMINERS = frozenset("a an the some this that these those his her their our your".split())
 # Stop words that end a phrasal verb, so a span may end on them: "throw up", "pass out", "nod off".
 PARTICLES = frozenset({"up", "out", "off", "over", "down"})
 WEAK_TYPES = {"Anatomy", "SideEffect", "BiologicalProcess", "CellularComponent", "MolecularFunction", "Pathway"}
@@ -421,6 +423,11 @@ class Linker:
         if skey:
             entries = [e for e in self.table.lookup(skey) if not self._is_excluded(e, skey)]
             ordered = " ".join(w for w in words[i:j] if w not in STOP_WORDS)
+            if entries and j - i == 1 and j < len(tokens) and words[j] in DETERMINERS and words[i] not in STOP_WORDS \
+                    and is_english_word(tokens[i].raw.lower()):
+                # an everyday word followed by its object is a verb ("boil an egg", "run the tap"): only a
+                # concept's own name may still match it, not a lay synonym ("boil" = furuncle)
+                entries = [e for e in entries if self.table.entries[e].kind not in ("layperson", "related")]
             if entries:
                 out.extend(self._score_entries(entries, i, j, ordered, span_chars, types,
                                                span_words=[t.raw.lower() for t in tokens[i:j]]))
@@ -532,6 +539,8 @@ class Linker:
                     continue
                 if not any(i <= u < j for u in open_words):
                     continue
+                if j < n and words[j] in DETERMINERS and is_english_word(tokens[j - 1].raw.lower()):
+                    continue   # ends on a verb taking an object: "(time to) boil an egg"
                 content = [w for w in words[i:j] if w not in STOP_WORDS and w not in QUESTION_WORDS
                            and w not in FILLER_WORDS]
                 if not content:

@@ -52,6 +52,16 @@ def test_dense_matching_finds_a_paraphrase(full_context, linker):
     assert top.entity.id == full_context.store.resolve("HP:0002094")
 
 
+@pytest.mark.parametrize("text", ["how long does it take to boil an egg", "time to run the bath"])
+def test_everyday_verbs_with_an_object_are_not_lay_synonyms(linker, text):
+    assert linker.link(text) == []
+
+
+def test_the_noun_sense_still_links(linker):
+    top = _top(linker, "I have a boil on my neck")
+    assert top is not None and top.entity.name == "Furuncle"
+
+
 @pytest.mark.parametrize("text", ["what disease is that", "zorblax syndrome", "a rare disorder"])
 def test_category_words_alone_are_not_mentions(linker, text):
     assert linker.link(text) == []
