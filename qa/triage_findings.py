@@ -400,17 +400,21 @@ def add_pattern_findings(extracted: ExtractedFindings, hits: list[PatternHit], e
         entity = next((entities[e] for e in hit.entities if e in entities), None)
         if entity is None:
             continue
-        if any(entity.id in ancestors(f.entity.id) for f in extracted.findings):
-            continue        # already reported (or denied), perhaps more specifically
+        covered = any(entity.id in ancestors(f.entity.id) for f in extracted.findings)
         above = ancestors(entity.id)
         kept = []
         for f in extracted.findings:
             overlaps = f.origin == "text" and f.start < hit.end and hit.start < f.end
+            related = entity.id in ancestors(f.entity.id) or f.entity.id in above
             inside = overlaps and hit.start <= f.start and f.end <= hit.end
-            if inside or (overlaps and (f.entity.id in above or len(f.text.split()) <= 1
-                                        or f.entity.id not in core_terms)):
+            # the linker's other readings of the same words give way (a related, more specific link stays)
+            if overlaps and not (covered and related) and (
+                    inside or f.entity.id in above or len(f.text.split()) <= 1 or f.entity.id not in core_terms):
                 continue
             kept.append(f)
+        if covered:           # already reported (or denied), perhaps more specifically
+            extracted.findings = kept
+            continue
         finding = TriageFinding(entity=entity, present=True, text=hit.text, start=hit.start, end=hit.end,
                                 score=PATTERN_SCORE, origin="text")
         duration = extracted.patient.duration, extracted.patient.duration_hours
