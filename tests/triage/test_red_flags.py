@@ -152,3 +152,14 @@ def test_diffuse_ranking_alone_is_no_emergency():
     assert d.level != "emergency"
     d = decide([], [("Anaphylaxis", 0.5, "emergency"), ("GERD", 0.1, "routine")], [], None, None, True)
     assert d.level == "emergency"
+
+
+def test_chest_pain_with_vomiting_or_severe_is_an_emergency_but_positional_pain_is_not_crescendo(rules):
+    assert fired(rules, "I vomited and now there's pain in my chest").get("chest_pain_severe_or_sick") == "emergency"
+    assert fired(rules, "terrible crushing pain in my chest").get("chest_pain_severe_or_sick") == "emergency"
+    assert "chest_pain_at_rest" not in fired(rules, "chest pain that gets worse lying down")
+
+
+def test_young_child_with_fever_is_seen_at_least_routinely(rules):
+    assert fired(rules, "she has a temperature", age=3).get("young_child_fever") == "routine"
+    assert "young_child_fever" not in fired(rules, "she has a temperature", age=30)
