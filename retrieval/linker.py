@@ -93,6 +93,8 @@ husband kid kids child baby friend work home school back
 # causes ..."), or the head of a name the graph lacks ("zorblax disease"); never a mention by themselves.
 CATEGORY_WORDS = frozenset("""disease disorder syndrome illness sickness condition abnormality finding
 phenotype symptom sign drug medicine medication gene protein compound""".split())
+# Auxiliaries whose negation belongs to the complaint ("can't breathe", "don't feel like eating")
+NEGATED_AUX = frozenset("can cannot don doesn didn won wouldn couldn never".split())
 # Words that introduce a verb's object ("boil an egg")
 DETERMINERS = frozenset("a an the some this that these those his her their our your".split())
 # Stop words that end a phrasal verb, so a span may end on them: "throw up", "pass out", "nod off".
@@ -281,7 +283,7 @@ class Linker:
             cands = self._dictionary_candidates(text, tokens, types)
             accepted = _select(cands, threshold, self.degree)
             if self.dense is not None and self.embedder is not None:
-                dense = self._dense_span_candidates(tokens, accepted, types)
+                dense = self._dense_span_candidates(tokens, accepted, types, text)
                 accepted = _merge_dense(accepted, dense, threshold,
                                         lambda c: self.table.entity_types[c.entity] in WEAK_TYPES)
             mentions = [self._mention(text, tokens, c, cands, types, top_k) for c in accepted]
@@ -324,7 +326,7 @@ class Linker:
             cands = self._dictionary_candidates(text, tokens, types)
             n = len(tokens)
             if self.dense is not None and self.embedder is not None:
-                cands += self._dense_span_candidates(tokens, [], types)
+                cands += self._dense_span_candidates(tokens, [], types, text)
                 if n < 2:   # span candidates need two words; a one-word phrase is queried whole
                     cands += self._dense_query([(0, n, text)], tokens, types, k=5)[0]
         return [(c.features, self.table.entity_ids[c.entity], c.start == 0 and c.end == n) for c in cands]
@@ -518,7 +520,8 @@ class Linker:
                 out.extend(self._score_entries(entries, i, j, ordered, span_chars, types, "fuzzy", edits))
         return out
 
-    def _dense_span_candidates(self, tokens: list[Token], accepted: list[_Cand], types) -> list[_Cand]:
+    def _dense_span_candidates(self, tokens: list[Token], accepted: list[_Cand], types,
+                               text: str | None = None) -> list[_Cand]:
         covered = set()
         for c in accepted:
             if self.table.entity_types[c.entity] not in WEAK_TYPES:
@@ -531,7 +534,10 @@ class Linker:
         spans: list[tuple[int, int]] = []
         n = len(tokens)
         for i in range(n):
-            if words[i] in STOP_WORDS:
+            # a span may start on a negated auxiliary: "can't hear well" means hearing loss, "hear well" not
+            negated_aux = words[i] in NEGATED_AUX and (words[i] in ("cannot", "never") or
+                                                        (i + 1 < n and words[i + 1] == "t"))
+            if words[i] in STOP_WORDS and not negated_aux:
                 continue
             # two words at least: a single word's nearest name is mostly a spelling neighbour ("order")
             for j in range(i + 2, min(n, i + DENSE_SPAN_WORDS) + 1):
@@ -539,7 +545,8 @@ class Linker:
                     continue
                 if not any(i <= u < j for u in open_words):
                     continue
-                if j < n and words[j] in DETERMINERS and is_english_word(tokens[j - 1].raw.lower()):
+                if j < n and words[j] in DETERMINERS and words[j - 1] not in STOP_WORDS \
+                        and is_english_word(tokens[j - 1].raw.lower()):
                     continue   # ends on a verb taking an object: "(time to) boil an egg"
                 content = [w for w in words[i:j] if w not in STOP_WORDS and w not in QUESTION_WORDS
                            and w not in FILLER_WORDS]
@@ -549,7 +556,10 @@ class Linker:
         # prefer short spans around open words, then longer ones; keep the work bounded
         spans.sort(key=lambda s: (s[1] - s[0], s[0]))
         spans = spans[:DENSE_MAX_SPANS]
-        text_of = [(i, j, " ".join(t.raw for t in tokens[i:j])) for i, j in spans]
+        if text is not None:   # the words as written, apostrophes included ("can't")
+            text_of = [(i, j, text[tokens[i].start:tokens[j - 1].end]) for i, j in spans]
+        else:
+            text_of = [(i, j, " ".join(t.raw for t in tokens[i:j])) for i, j in spans]
         per_span = self._dense_query(text_of, tokens, types, k=5)
         return [c for cands in per_span for c in cands]
 
