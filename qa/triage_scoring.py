@@ -139,7 +139,7 @@ class ConditionScorer:
         self._child_only = self._max_age <= CHILD_MAX_AGE
         # acute conditions' hallmark findings: cid -> [(term, frequency)]
         self.hallmarks = {cid: [(t, a.frequency) for t, a in knowledge.profiles[cid].items()
-                                if a.frequency >= HALLMARK_FREQUENCY and a.role != "antecedent"]
+                                if a.frequency >= HALLMARK_FREQUENCY and (a.role != "antecedent" or a.explicit)]
                           for cid, c in knowledge.conditions.items() if c.tier == "acute"}
 
     def _matches(self, term: str) -> dict[str, tuple[float, Annotation, int]]:
