@@ -326,8 +326,12 @@ def test_bulk_load_settings_change_speed_not_the_graph(tmp_path):
             setattr(store, key, value)
         store.set_sources(SOURCES)
         assert gc.isenabled()
-        store.bulk_load(ENTITIES, FACTS + FACTS[:5])
+        report = store.bulk_load(ENTITIES, FACTS + FACTS[:5])
         assert gc.isenabled()            # the collector paused for the load only
+        phases = {"entities", "facts", "indexes", "index facts_id", "index facts_sp", "index facts_op",
+                  "index provenance_key", "index names"}
+        assert set(report.phases) == set(report.cpu_phases) == phases
+        assert report.phases["indexes"] >= report.phases["index facts_sp"] > 0
         assert store._conn().execute("PRAGMA cache_size").fetchone()[0] == -65536
         graphs.append((list(store.iter_facts(batch_size=4)), [e.id for e in store.search("diabetes")],
                        store.stats().to_json(), [f.id for f in store.facts(T2D, limit=None)]))
