@@ -163,3 +163,22 @@ def test_chest_pain_with_vomiting_or_severe_is_an_emergency_but_positional_pain_
 def test_young_child_with_fever_is_seen_at_least_routinely(rules):
     assert fired(rules, "she has a temperature", age=3).get("young_child_fever") == "routine"
     assert "young_child_fever" not in fired(rules, "she has a temperature", age=30)
+
+
+@pytest.mark.parametrize("text, rule", [
+    ("Dad collapsed and isn't breathing", "collapse"),
+    ("I took 30 paracetamol tablets an hour ago", "overdose"),
+    ("my toddler swallowed a button battery", "overdose"),
+    ("I think I'm having a heart attack", "says_emergency"),
+    ("he had a fit this morning", "seizure"),
+    ("my calf hurts and now I'm short of breath", "calf_clot_breathless"),
+    ("black tarry stools and I feel dizzy", "gut_bleeding_dizzy"),
+])
+def test_emergencies_said_in_few_words(rules, text, rule):
+    assert fired(rules, text).get(rule) == "emergency"
+
+
+def test_history_and_numbers_are_not_red_flags(rules):
+    assert not fired(rules, "I had a heart attack 5 years ago and now have a cold")
+    assert not fired(rules, "I am 38 years old with a cough")
+    assert fired(rules, "my baby has a temp of 38.2", age=0.1).get("infant_fever") == "emergency"
