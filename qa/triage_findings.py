@@ -239,6 +239,14 @@ def _clause_of(spans: list[tuple[int, int]], pos: int) -> tuple[int, int]:
 
 
 ALTERNATIVE_MARGIN = 0.1   # an alternative link this close to the best one may replace it
+# A mention whose own words begin with a negation ("not breathless" linked as one span) is denied: the
+# negation detector looks for cues before a mention, not inside it.
+_NEGATED_START = re.compile(r"^(?:no|not|never|without|denies|denied|isn'?t|aren'?t|wasn'?t|don'?t|doesn'?t|didn'?t|"
+                            r"haven'?t|hasn'?t|can'?t say i have)\b", re.I)
+
+
+def _starts_negated(words: str) -> bool:
+    return bool(_NEGATED_START.match(words.strip().replace("\u2019", "'")))
 
 
 def _best_entity(mention, finding_ids: Container[str], preferred_ids: Container[str]
@@ -290,7 +298,7 @@ def findings_from_mentions(text: str, mentions: Iterable, finding_ids: Container
         clause = low[cs:ce]
         duration = parse_duration(clause)
         finding = TriageFinding(
-            entity=entity, present=not m.negated, text=m.text, start=m.start, end=m.end,
+            entity=entity, present=not (m.negated or _starts_negated(m.text)), text=m.text, start=m.start, end=m.end,
             score=float(score), uncertain=bool(getattr(m, "uncertain", False)),
             duration=duration[0] if duration else None, duration_hours=duration[1] if duration else None,
             severity=severity_of.get(i),

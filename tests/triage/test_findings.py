@@ -94,3 +94,9 @@ def test_alternative_link_preferred_when_conditions_use_it():
     m = _mention(text, "heartburn", mesh, candidates=[(mesh, 0.9), (gerd, 0.88)])
     out = findings_from_mentions(text, [m], finding_ids={"MESH:D006356", "DOID:8534"}, preferred_ids={"DOID:8534"})
     assert [f.entity.id for f in out.findings] == ["DOID:8534"]
+
+
+def test_negation_inside_the_mention_words_denies_the_finding():
+    from qa.triage_findings import _starts_negated
+    assert _starts_negated("not breathless") and _starts_negated("no fever")
+    assert not _starts_negated("nosebleed") and not _starts_negated("breathless")
