@@ -93,8 +93,9 @@ husband kid kids child baby friend work home school back
 # causes ..."), or the head of a name the graph lacks ("zorblax disease"); never a mention by themselves.
 CATEGORY_WORDS = frozenset("""disease disorder syndrome illness sickness condition abnormality finding
 phenotype symptom sign drug medicine medication gene protein compound""".split())
-# Auxiliaries whose negation belongs to the complaint ("can't breathe", "don't feel like eating")
-NEGATED_AUX = frozenset("can cannot don doesn didn won wouldn couldn never".split())
+# Negated auxiliaries of inability, which belong to the complaint ("can't breathe", "won't stop bleeding");
+# "don't", "doesn't", "never" mostly deny ("it doesn't hurt"), so they stay outside spans
+NEGATED_AUX = frozenset("can cannot couldn won".split())
 # Words that introduce a verb's object ("boil an egg")
 DETERMINERS = frozenset("a an the some this that these those his her their our your".split())
 # Stop words that end a phrasal verb, so a span may end on them: "throw up", "pass out", "nod off".
@@ -535,7 +536,7 @@ class Linker:
         n = len(tokens)
         for i in range(n):
             # a span may start on a negated auxiliary: "can't hear well" means hearing loss, "hear well" not
-            negated_aux = words[i] in NEGATED_AUX and (words[i] in ("cannot", "never") or
+            negated_aux = words[i] in NEGATED_AUX and (words[i] == "cannot" or
                                                         (i + 1 < n and words[i + 1] == "t"))
             if words[i] in STOP_WORDS and not negated_aux:
                 continue
