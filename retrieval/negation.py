@@ -11,16 +11,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?|[.;!?:]")
+_WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?|[.;!?:,]")
 
 # Multi-word triggers are matched on the lower-cased word sequence; longest first.
 NEGATION_BEFORE = [
     "no", "not", "denies", "denied", "deny", "denying", "without", "never", "never had", "negative for",
     "free of", "absence of", "absent", "no sign of", "no signs of", "no evidence of", "no history of",
     "don't have", "dont have", "do not have", "doesn't have", "does not have", "didn't have", "did not have",
-    "haven't had", "have not had", "hasn't had", "has not had", "isn't", "aren't", "wasn't", "nor",
+    "haven't had", "have not had", "hasn't had", "has not had", "haven't been", "have not been",
+    "hasn't been", "has not been", "isn't", "aren't", "wasn't", "nor",
     "neither", "ruled out", "rules out", "lack of", "lacks", "none",
 ]
+# Triggers that negate a verb rather than introduce a list of findings: their scope ends at a comma
+# ("a nose that never clears, post nasal drip": the drip is not denied; "no fever, cough or chills": all are)
+VERB_NEGATORS = {"not", "never", "isn't", "aren't", "wasn't", "weren't"}
 NEGATION_AFTER = ["absent", "denied", "ruled out", "negative", "not present", "gone", "resolved"]
 UNCERTAIN_BEFORE = [
     "maybe", "possible", "possibly", "probable", "probably", "perhaps", "might", "may", "might have",
@@ -36,7 +40,8 @@ PSEUDO_TRIGGERS = ["not only", "no longer", "not just", "no increase", "not nece
 CLAUSE_BREAKERS = {".", ";", "!", "?", ":", "but", "however", "although", "though", "except", "yet",
                    "whereas", "while", "apart", "aside"}
 # A word that starts a new statement ends a trigger's scope.
-SCOPE_BREAKERS = {"i", "my", "he", "she", "we", "they", "it", "have", "has", "had", "am", "is", "are",
+SCOPE_BREAKERS = {"i", "i'm", "i've", "i'd", "i'll", "im", "ive", "it's", "he's", "she's", "we're", "they're",
+                  "there's", "my", "he", "she", "we", "they", "it", "have", "has", "had", "am", "is", "are",
                   "was", "feel", "feels", "felt", "get", "got", "which", "who", "that", "also", "now",
                   "still", "then", "because", "since", "so",
                   # an uncertainty trigger starts a new scope: "no fever, maybe the flu"
@@ -76,7 +81,8 @@ def _find_before(before: list[str], triggers: list[str], breakers: set[str] = fr
                 continue
             if _in_pseudo(before, i - len(trig), len(trig)):
                 return False
-            return not any(w in breakers for w in before[i:])
+            stops = breakers | {","} if " ".join(trig) in VERB_NEGATORS else breakers
+            return not any(w in stops for w in before[i:])
         if before[i - 1] in breakers:
             return False
     return False
@@ -100,14 +106,14 @@ def assertion(text: str, start: int, end: int, preceding_words: list[str] | None
     for w, s, e in words:
         if e <= start:
             before.append(w)
-    after = [w for w, s, e in words if s >= end]
+    after = [w for w, s, e in words if s >= end and w != ","]
     # clause start: last breaker before the mention
     cut = 0
     for i, w in enumerate(before):
         if w in CLAUSE_BREAKERS:
             cut = i + 1
     before = before[cut:]
-    scope = before[-(WINDOW + 3):]
+    scope = before[-(WINDOW + 3 + before[-(WINDOW + 3):].count(",")):]
     after_clause: list[str] = []
     for w in after:
         if w in CLAUSE_BREAKERS - {"?"}:

@@ -56,3 +56,15 @@ def test_an_uncertainty_trigger_ends_a_negation_scope():
     assert _a(text, "fever").negated and not _a(text, "fever").uncertain
     flu = _a(text, "flu")
     assert flu.uncertain and not flu.negated
+
+
+@pytest.mark.parametrize("text,mention,negated", [
+    ("I haven't been vomiting", "vomiting", True),
+    ("a stuffy nose that never clears, post nasal drip", "post nasal drip", False),
+    ("my inhaler isn't helping much, I'm short of breath", "short of breath", False),
+    ("I never had chest pain, fever", "fever", True),          # "never had" takes a list
+    ("denies chest pain, shortness of breath", "shortness of breath", True),
+])
+def test_verb_negators_stop_at_a_comma_and_list_triggers_do_not(text, mention, negated):
+    i = text.index(mention)
+    assert assertion(text, i, i + len(mention)).negated is negated
