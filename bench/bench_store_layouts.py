@@ -11,8 +11,10 @@ ends with the same read paths: a fact by id, covering (subject, predicate, id, o
 - `rowid` (the store's layout): rowid tables appended in arrival order, then four indexes built
   (fact id unique, the two covering ones, the provenance key); also with the previous 512 MiB cache.
 - `without rowid, arrival order`: facts keyed by id and provenance keyed by (fact id, source, curator)
-  as WITHOUT ROWID tables, so no separate id and key indexes; rows inserted as they come.
-- `without rowid, sorted in Python`: the same, rows sorted by fact id first (numpy argsort, timed).
+  as WITHOUT ROWID tables, so no separate id and key indexes; rows inserted as they come, with a
+  512 MiB cache for those inserts (the tables must stay in cache), 16 MiB for the index builds.
+- `without rowid, sorted in Python`: the same, rows sorted by fact id first (numpy argsort, timed)
+  (same caches).
 - `without rowid, via staging`: rows appended to rowid staging tables, then copied with
   INSERT ... SELECT ... ORDER BY (SQLite sorts), staging dropped.
 Results go to bench/results/store_layouts.md.
@@ -34,6 +36,7 @@ from bench.bench_store import HETIONET_FACTS, Graph, _machine
 from kg.model import fact_id
 
 CACHE_KIB = 16384
+RANDOM_INSERT_CACHE_KIB = 524288
 _CHUNK = 20000
 
 ROWID_SCHEMA = """
@@ -101,7 +104,9 @@ def load(layout: str, facts: list[tuple], prov: list[tuple], tmp: str | None, ca
     conn = sqlite3.connect(path, isolation_level=None)
     timer = Timer()
     try:
-        for pragma in ("journal_mode = MEMORY", "synchronous = OFF", f"cache_size = -{cache_kib}", "threads = 0"):
+        # inserts into a B-tree keyed by fact id get the large cache they need; every sort gets cache_kib
+        insert_cache = RANDOM_INSERT_CACHE_KIB if layout in ("arrival", "sorted") else cache_kib
+        for pragma in ("journal_mode = MEMORY", "synchronous = OFF", f"cache_size = -{insert_cache}", "threads = 0"):
             conn.execute(f"PRAGMA {pragma}")
         conn.executescript(ROWID_SCHEMA if layout == "rowid" else WITHOUT_ROWID_SCHEMA)
         conn.execute("BEGIN")
@@ -135,6 +140,7 @@ def load(layout: str, facts: list[tuple], prov: list[tuple], tmp: str | None, ca
             else:
                 timer("facts inserts", lambda: _insert(conn, FACT_INSERT.replace("INSERT", "INSERT OR IGNORE"), facts))
                 timer("provenance inserts", lambda: _insert(conn, PROV_INSERT_SEQ, with_seq))
+            conn.execute(f"PRAGMA cache_size = -{cache_kib}")
             _run_sql(conn, COVERING, timer)
         conn.execute("COMMIT")
         n = conn.execute("SELECT (SELECT count(*) FROM facts), (SELECT count(*) FROM provenance)").fetchone()
