@@ -96,6 +96,7 @@ phenotype symptom sign drug medicine medication gene protein compound""".split()
 # Negated auxiliaries of inability, which belong to the complaint ("can't breathe", "won't stop bleeding");
 # "don't", "doesn't", "never" mostly deny ("it doesn't hurt"), so they stay outside spans
 NEGATED_AUX = frozenset("can cannot couldn won".split())
+RELATIVE_WORDS = frozenset("where which who whom whose".split())
 # Words that introduce a verb's object ("boil an egg")
 DETERMINERS = frozenset("a an the some this that these those his her their our your".split())
 # Stop words that end a phrasal verb, so a span may end on them: "throw up", "pass out", "nod off".
@@ -723,11 +724,15 @@ def _merge_dense(accepted: list[_Cand], dense: list[_Cand], threshold: float, we
 
 
 def _crosses_clause(text: str, tokens: list[Token], i: int, j: int) -> bool:
-    """Whether tokens[i:j] straddle sentence punctuation (a name never spans '.', ';', '?', '!')."""
+    """Whether tokens[i:j] straddle sentence punctuation (a name never spans '.', ';', '?', '!') or a
+    relative pronoun."""
     if j - i < 2:
         return False
     gap = text[tokens[i].end:tokens[j - 1].start]
-    return any(ch in gap for ch in ".;?!()")
+    if any(ch in gap for ch in ".;?!()"):
+        return True
+    # a relative clause starts a new statement: "attacks where my heart races" is not "heart attack"
+    return any(t.text in RELATIVE_WORDS for t in tokens[i + 1:j - 1])
 
 
 def _mostly_upper(text: str) -> bool:

@@ -62,6 +62,11 @@ def test_the_noun_sense_still_links(linker):
     assert top is not None and top.entity.name == "Furuncle"
 
 
+def test_a_name_does_not_span_a_relative_clause(linker):
+    ids = {m.entity.id for m in linker.link("I get attacks where my heart races")}
+    assert "DOID:5844" not in ids   # "attack ... heart" is not a heart attack
+
+
 @pytest.mark.parametrize("text", ["what disease is that", "zorblax syndrome", "a rare disorder"])
 def test_category_words_alone_are_not_mentions(linker, text):
     assert linker.link(text) == []
