@@ -448,9 +448,11 @@ def run(n_facts: int, out: Path, queries: int, path_queries: int, tmp: str | Non
     say("## Against the targets")
     say()
     load_avg_end = os.getloadavg()[0]
+    share = sum(x["cpu"] for x in cur) / sum(x["wall"] for x in cur)
+    got = ("the loads had a core to themselves (CPU time {:.0%} of wall time)" if share >= 0.95 else
+           "the loads got {:.0%} of a core, so wall-clock times are inflated, CPU-seconds much less").format(share)
     say(f"Machine load during the run: 1-minute load average {load_avg_start:.1f} at the start and "
-        f"{load_avg_end:.1f} at the end on {os.cpu_count()} CPUs, so this process got a fraction of a core; "
-        "wall-clock times are inflated by that, CPU-seconds much less.")
+        f"{load_avg_end:.1f} at the end on {os.cpu_count()} CPUs (this benchmark counts for one); {got}.")
     say()
     cur_walls, cur_cpus = [x["wall"] for x in cur], [x["cpu"] for x in cur]
     rate = len(g) / statistics.median(cur_walls)
