@@ -317,17 +317,23 @@ def test_fact_reads_keep_provenance_order_and_facts_without_records(loaded):
 
 
 def test_bulk_load_settings_change_speed_not_the_graph(tmp_path):
-    """The previous bulk-load settings (large cache, sorter threads) and the current ones build the same file
-    contents, and the connection gets its ordinary cache back afterwards."""
+    """The previous bulk-load settings (large cache, sorter threads) and the current ones, with facts given as
+    a list or as a stream, build the same file contents; the connection gets its ordinary cache back."""
     graphs = []
-    for name, settings in (("old", {"bulk_cache_kib": 524288, "bulk_sort_threads": 2}), ("new", {})):
+    dangling = Fact(METFORMIN, "treats", "DOID:0000000", [Provenance("hetionet")])
+    # duplicates (a fact and a provenance record given twice), a curated record, a dangling fact
+    curated = Fact(METFORMIN, "treats", HTN, [Provenance("curation", curator="ann", change_id="c9")])
+    facts = FACTS + [dangling] + FACTS[:5] + [curated]
+    for name, settings, as_list in (("old", {"bulk_cache_kib": 524288, "bulk_sort_threads": 2}, True),
+                                    ("new", {}, True), ("stream", {}, False)):
         store = SQLiteStore(str(tmp_path / f"{name}.sqlite"), create=True)
         for key, value in settings.items():
             setattr(store, key, value)
         store.set_sources(SOURCES)
         assert gc.isenabled()
-        report = store.bulk_load(ENTITIES, FACTS + FACTS[:5])
+        report = store.bulk_load(ENTITIES, facts if as_list else iter(facts), skip_dangling=True)
         assert gc.isenabled()            # the collector paused for the load only
+        assert report.skipped_facts == 1 and report.facts == len(FACTS) + 1
         phases = {"entities", "facts", "indexes", "index facts_id", "index facts_sp", "index facts_op",
                   "index provenance_key", "index names"}
         assert set(report.phases) == set(report.cpu_phases) == phases
@@ -336,17 +342,44 @@ def test_bulk_load_settings_change_speed_not_the_graph(tmp_path):
         graphs.append((list(store.iter_facts(batch_size=4)), [e.id for e in store.search("diabetes")],
                        store.stats().to_json(), [f.id for f in store.facts(T2D, limit=None)]))
         store.close()
-    assert graphs[0] == graphs[1]
-    assert len(graphs[1][0]) == len(FACTS)
+    assert graphs[0] == graphs[1] == graphs[2]
+    assert len(graphs[1][0]) == len(FACTS) + 1
+    assert any(p.change_id == "c9" for f in graphs[1][0] for p in f.provenance)
     # a failed load also gives the collector back, and leaves it off for a caller that had turned it off
     store = SQLiteStore(str(tmp_path / "failed.sqlite"), create=True)
     try:
         with pytest.raises(StoreError):
-            store.bulk_load(ENTITIES, [Fact(METFORMIN, "treats", "DOID:0000000", [Provenance("hetionet")])])
+            store.bulk_load(ENTITIES, [dangling])
         assert gc.isenabled()
         gc.disable()
         store.bulk_load(ENTITIES, FACTS)
         assert not gc.isenabled()
     finally:
         gc.enable()
+        store.close()
+
+
+def test_bulk_load_failure_rolls_back_everything(tmp_path, monkeypatch):
+    """An error while making the rows (evidence that is not JSON) or while building an index ends the load
+    with that error and nothing written; the store still loads afterwards."""
+    store = SQLiteStore(str(tmp_path / "kg.sqlite"), create=True)
+    try:
+        unencodable = Fact(METFORMIN, "treats", HTN, [Provenance("hetionet", evidence={"pmids": {1, 2}})])
+        with pytest.raises(TypeError):
+            store.bulk_load(ENTITIES, FACTS + [unencodable])
+        assert store.stats().facts == 0 and store.get_entity(HTN) is None
+        original = SQLiteStore._build_index
+
+        def failing(self, conn, step):
+            if step == "facts_sp":
+                raise sqlite3.OperationalError("disk full (simulated)")
+            return original(self, conn, step)
+        monkeypatch.setattr(SQLiteStore, "_build_index", failing)
+        with pytest.raises(sqlite3.OperationalError, match="simulated"):
+            store.bulk_load(ENTITIES, FACTS)
+        assert store.stats().facts == 0
+        monkeypatch.setattr(SQLiteStore, "_build_index", original)
+        report = store.bulk_load(ENTITIES, FACTS)
+        assert report.facts == len(FACTS) and store.count_facts(T2D) > 0
+    finally:
         store.close()
