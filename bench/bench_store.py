@@ -7,8 +7,8 @@ The graph copies Hetionet v1.0's shape: its 11 node types in their proportions a
 their counts (scaled to --facts), endpoints drawn from Zipf-like weights so a few nodes are hubs. It is
 bulk-loaded into fresh temporary files, --repeats times with the current bulk-load settings and as many
 with the previous ones (the same-run baseline for the import rate), alternating; then 1-hop, 2-hop and
-path queries are timed on the last current load against two baselines measured in the same run: the same 1-hop query with the indexes bypassed (`NOT INDEXED`, a table scan),
-and 1-hop lookups and breadth-first path search over a pure-Python dict adjacency held in memory.
+path queries are timed on the last current load against two baselines measured in the same run:
+the same 1-hop query with the indexes bypassed (`NOT INDEXED`, a table scan), and 1-hop lookups and breadth-first path search over a pure-Python dict adjacency held in memory.
 Results go to bench/results/store.md (or --out).
 """
 from __future__ import annotations
@@ -459,9 +459,10 @@ def run(n_facts: int, out: Path, queries: int, path_queries: int, tmp: str | Non
     what = "wall clock, Fact objects made beforehand" if premade else "wall clock, including making the Fact objects"
     say(f"- Import rate, target at least 200,000 facts/s: {'met' if rate >= 200_000 else 'NOT met'} in this run "
         f"({rate:,.0f} facts/s median, {what}; {_spread([len(g) / w for w in cur_walls], '{:,.0f}')} over "
-        f"{len(cur_walls)} loads; {len(g) / statistics.median(cur_cpus):,.0f} facts per CPU-second, which other users of "
-        "the machine inflate less than wall clock). Per fact the store writes a fact row and a provenance row and builds four B-tree "
-        "indexes (fact id, two covering 1-hop indexes, provenance key); the phases above show where the time goes.")
+        f"{len(cur_walls)} loads; {len(g) / statistics.median(cur_cpus):,.0f} facts per CPU-second, which other "
+        "users of the machine inflate less than wall clock). Per fact the store writes a fact row and a provenance "
+        "row and builds four B-tree indexes (fact id, two covering 1-hop indexes, provenance key); the phases "
+        "above show where the time goes.")
     say(f"- Typed 1-hop from a hub, DESIGN figure 0.06 ms p50: {statistics.median(hub_raw):.3f} ms p50 for the "
         f"indexed SQL itself; {statistics.median(hub_typed):.3f} ms p50 through the API, which also reads the "
         "provenance and builds 100 Fact objects.")
@@ -469,7 +470,8 @@ def run(n_facts: int, out: Path, queries: int, path_queries: int, tmp: str | Non
         "API calls (20 neighbours, then 10 facts of each) with provenance.")
     if len(g) >= 10_000_000:
         say(f"- Scale target (12.5M facts import, 1-hop in milliseconds, under 8 GB): imported in "
-            f"{cur[-1]['wall'] / 60:.1f} min wall ({cur[-1]['cpu']:.0f} CPU-s); typed 1-hop p50 {statistics.median(rand_typed):.3f} ms "
+            f"{cur[-1]['wall'] / 60:.1f} min wall ({cur[-1]['cpu']:.0f} CPU-s); "
+            f"typed 1-hop p50 {statistics.median(rand_typed):.3f} ms "
             f"(random node) and {statistics.median(hub_typed):.3f} ms (hub); peak RSS {rss_queries:,.0f} MiB "
             f"({'under' if rss_queries < 8192 else 'OVER'} 8 GB).")
     text = "\n".join(lines) + "\n"

@@ -180,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
             total = sum(c for k, (_, c) in t.steps.items() if not k.startswith("_"))
             print(f"{name}: {total:.1f} CPU-s, load average {os.getloadavg()[0]:.1f}", flush=True)
     lines = [f"# Table layouts for the bulk load, raw SQL ({len(facts):,} facts)", "",
-             f"Run: `.venv/bin/python -m bench.bench_store_layouts` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+             "Run: `.venv/bin/python -m bench.bench_store_layouts` on "
+             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
              f"{args.rounds} loads per layout, alternating order. Machine: {_machine()}; 1-minute load average "
              f"{load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end (other engineers share the machine, "
              "so CPU seconds are the steadier measure).", "",
