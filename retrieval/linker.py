@@ -405,9 +405,11 @@ class Linker:
                     if len(skey.split()) < 2 and not (changed and len(span) - dropped == 1
                                                       and any(w in REWRITE_ALONE for w in span)):
                         continue
-                    entries = [e for e in self.table.lookup(skey) if not self._is_excluded(e, skey)]
+                    entries = self._joined_ok([e for e in self.table.lookup(skey) if not self._is_excluded(e, skey)],
+                                              words, i, j)
                     if not entries:
-                        entries = [e for e in self.table.lookup_stem(skey) if not self._is_excluded(e, skey)]
+                        entries = self._joined_ok(
+                            [e for e in self.table.lookup_stem(skey) if not self._is_excluded(e, skey)], words, i, j)
                         changed += 1 if entries else 0
                     if entries:
                         ordered = " ".join(x for x in kept if x not in STOP_WORDS)
@@ -425,7 +427,8 @@ class Linker:
         skey = sorted_key(words[i:j])
         span_chars = tokens[j - 1].end - tokens[i].start
         if skey:
-            entries = [e for e in self.table.lookup(skey) if not self._is_excluded(e, skey)]
+            entries = self._joined_ok([e for e in self.table.lookup(skey) if not self._is_excluded(e, skey)],
+                                      words, i, j)
             ordered = " ".join(w for w in words[i:j] if w not in STOP_WORDS)
             if entries and j - i == 1 and j < len(tokens) and words[j] in DETERMINERS and words[i] not in STOP_WORDS \
                     and is_english_word(tokens[i].raw.lower()):
@@ -437,7 +440,8 @@ class Linker:
                                                span_words=[t.raw.lower() for t in tokens[i:j]]))
             else:
                 # other forms of the same words: scored like a one-word rewrite
-                entries = [e for e in self.table.lookup_stem(skey) if not self._is_excluded(e, skey)]
+                entries = self._joined_ok([e for e in self.table.lookup_stem(skey) if not self._is_excluded(e, skey)],
+                                          words, i, j)
                 if entries:
                     out.extend(self._score_entries(entries, i, j, ordered, span_chars, types, "rewrite",
                                                    edits=1))
@@ -477,6 +481,15 @@ class Linker:
                 best[entry.entity] = _Cand(i, j, entry.entity, method if method in ("fuzzy", "rewrite") else "dictionary",
                                            s, entry.kind, entry.n_words, f)
         return list(best.values())
+
+    def _joined_ok(self, entries: list[int], words: list[str], i: int, j: int) -> list[int]:
+        """Entries a span may match across an inner "and"/"or": only names that are themselves joined
+        ("nausea and vomiting"); "loose joints and a dislocated lens" holds two findings, not one."""
+        joiners = {w for w in words[i + 1:j - 1] if w in ("and", "or")}
+        if not joiners or not entries:
+            return entries
+        return [e for e in entries
+                if any(f" {w} " in f" {self.table.entries[e].text.lower()} " for w in joiners)]
 
     def _is_excluded(self, entry_index: int, skey: str) -> bool:
         if not self._excluded or skey not in self._excluded:

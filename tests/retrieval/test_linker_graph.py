@@ -62,6 +62,13 @@ def test_the_noun_sense_still_links(linker):
     assert top is not None and top.entity.name == "Furuncle"
 
 
+def test_a_name_spans_and_only_when_it_is_a_joined_name(linker):
+    names = [m.entity.name for m in linker.link("loose joints and a dislocated lens")]
+    assert "Joint dislocation" not in names and len(names) == 2
+    assert "Joint hypermobility" in names and any("ectopia lentis" in n.lower() for n in names)
+    assert any("vomiting" in m.entity.name.lower() for m in linker.link("nausea and vomiting"))
+
+
 def test_a_name_does_not_span_a_relative_clause(linker):
     ids = {m.entity.id for m in linker.link("I get attacks where my heart races")}
     assert "DOID:5844" not in ids   # "attack ... heart" is not a heart attack
