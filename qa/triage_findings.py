@@ -8,12 +8,12 @@ around each mention.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Container, Iterable, Protocol
 
 from kg.model import Entity
+from qa.toml_file import read_toml
 
 FINDING_TYPES = ("Phenotype", "Symptom", "Finding")
 MIN_MENTION_SCORE = 0.35   # below this a link is too unsure to reason with
@@ -358,10 +358,7 @@ class FindingPatterns:
     def load(cls, path: str | Path = PATTERNS_FILE, resolve: Callable[[str], str | None] | None = None
              ) -> "FindingPatterns":
         path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise FindingPatternsFileError(f"{path}: not valid TOML: {exc}") from exc
+        data = read_toml(path, FindingPatternsFileError)
         entries = []
         for name, spec in (data.get("finding") or {}).items():
             curie = spec.get("entity")

@@ -7,12 +7,12 @@ level"); nothing lowers a level another source proposed, so an emergency is neve
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from retrieval.negation import assertion
+from qa.toml_file import read_toml
 
 LEVELS = ("self-care", "routine", "urgent", "emergency")
 DEFAULT_RULES = Path(__file__).resolve().parent.parent / "data" / "triage_red_flags.toml"
@@ -86,10 +86,7 @@ class RedFlagRules:
              ) -> "RedFlagRules":
         """Read the TOML table; `resolve` maps each CURIE to the graph's preferred id (store.resolve)."""
         path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise RedFlagFileError(f"{path}: not valid TOML: {exc}") from exc
+        data = read_toml(path, RedFlagFileError)
         concepts: dict[str, Concept] = {}
         for name, spec in (data.get("concept") or {}).items():
             patterns = []
