@@ -309,48 +309,50 @@ class SQLiteStore(GraphStore):
     def _finish_write(self, conn: sqlite3.Connection, delta: _StatsDelta) -> None:
         """Bump the write generation; when the stats cache was current, carry it over with `delta` applied
         (so `stats()` stays instant through curation), else leave it stale for `stats()` to recompute."""
-        cached = self._current_stats(conn)
-        self._bump_generation(conn)
-        if cached is None:
+        st = self._current_stats(conn)
+        generation = self._bump_generation(conn)
+        if st is None:
             return
-        st = cached
         st["entities"] += delta.entities
         st["facts"] += delta.facts
         for key, change in (("by_type", delta.by_type), ("by_predicate", delta.by_predicate)):
             counts = Counter(st[key])
             counts.update(change)
             st[key] = {k: v for k, v in sorted(counts.items()) if v > 0}
-        infos = {r[0]: (r[1], r[2]) for r in conn.execute("SELECT name, license, version FROM sources")}
-        by_source = {}
-        for name in sorted(set(st["by_source"]) | set(infos) | set(delta.source_entities) | set(delta.source_facts)):
-            old = st["by_source"].get(name, {})
-            ents = old.get("entities", 0) + delta.source_entities[name]
-            facts = old.get("facts", 0) + delta.source_facts[name]
-            if ents > 0 or facts > 0 or name in infos:
-                lic, ver = infos.get(name, ("", ""))
-                by_source[name] = {"entities": ents, "facts": facts, "license": lic, "version": ver}
-        st["by_source"] = by_source
-        self._store_stats(conn, GraphStats(**st))
+        old = st["by_source"]
+        entities = Counter({name: row["entities"] for name, row in old.items()})
+        facts = Counter({name: row["facts"] for name, row in old.items()})
+        entities.update(delta.source_entities)
+        facts.update(delta.source_facts)
+        st["by_source"] = _by_source(entities, facts, _source_infos(conn))
+        self._store_stats(conn, GraphStats(**st), generation)
 
     def _current_stats(self, conn: sqlite3.Connection) -> dict | None:
         """The cached stats (as JSON) when no write happened since they were computed, else None."""
+        return self._stats_cache(conn)[0]
+
+    @staticmethod
+    def _stats_cache(conn: sqlite3.Connection) -> tuple[dict | None, str]:
+        """(the cached stats if current, else None; the write generation they must be stored under)."""
         row = conn.execute("SELECT (SELECT value FROM meta WHERE key = 'stats_cache'), "
                            "(SELECT value FROM meta WHERE key = 'write_generation')").fetchone()
+        generation = row[1] or "0"
         if not row[0]:
-            return None
+            return None, generation
         data = json.loads(row[0])
-        return data["stats"] if data.get("generation") == (row[1] or "0") else None
+        return (data["stats"] if data.get("generation") == generation else None), generation
 
-    def _store_stats(self, conn: sqlite3.Connection, stats: GraphStats) -> None:
-        generation = conn.execute("SELECT value FROM meta WHERE key = 'write_generation'").fetchone()
+    def _store_stats(self, conn: sqlite3.Connection, stats: GraphStats, generation: str) -> None:
+        """Cache `stats` as the counts of write generation `generation` (read before they were counted)."""
         conn.execute("INSERT INTO meta(key, value) VALUES ('stats_cache', ?) "
                      "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                     (dumps({"generation": generation[0] if generation else "0", "stats": stats.to_json()}),))
+                     (dumps({"generation": generation, "stats": stats.to_json()}),))
 
-    def _bump_generation(self, conn: sqlite3.Connection) -> None:
-        """Every write that changes counts bumps this, which invalidates the cached stats."""
-        conn.execute("INSERT INTO meta(key, value) VALUES ('write_generation', '1') "
-                     "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+    def _bump_generation(self, conn: sqlite3.Connection) -> str:
+        """Every write that changes counts bumps this, which invalidates the cached stats; returns the new one."""
+        return conn.execute("INSERT INTO meta(key, value) VALUES ('write_generation', '1') "
+                            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 "
+                            "RETURNING value").fetchone()[0]
 
     # ---- entities -----------------------------------------------------------------------------
     def get_entity(self, entity_id: str) -> Entity | None:
@@ -907,7 +909,7 @@ class SQLiteStore(GraphStore):
         """Counts per the `kgqa stats --json` contract. Cached in meta: writes carry the cache forward with
         their own changes applied; after a bulk load (or on a file without a cache) they are recomputed."""
         conn = self._conn()
-        cached = self._current_stats(conn)
+        cached, generation = self._stats_cache(conn)
         if cached is not None:
             return GraphStats(**cached)
         stats = self._compute_stats(conn)
@@ -915,7 +917,7 @@ class SQLiteStore(GraphStore):
             # caching is an optimisation only: never wait long for another thread's write lock
             conn.execute("PRAGMA busy_timeout = 50")
             try:
-                self._store_stats(conn, stats)
+                self._store_stats(conn, stats, generation)
             except sqlite3.OperationalError:
                 pass
             finally:
@@ -932,14 +934,27 @@ class SQLiteStore(GraphStore):
         # distinct facts per source: (fact_id, source) pairs come in index order, no sort needed
         fact_by_source = dict(conn.execute(
             "SELECT source, count(*) FROM (SELECT DISTINCT fact_id, source FROM provenance) GROUP BY source"))
-        infos = {s.name: s for s in self.sources()}
-        by_source = {}
-        for name in sorted(set(infos) | set(ent_by_source) | set(fact_by_source)):
-            info = infos.get(name)
-            by_source[name] = {"entities": ent_by_source.get(name, 0), "facts": fact_by_source.get(name, 0),
-                               "license": info.license if info else "", "version": info.version if info else ""}
+        by_source = _by_source(ent_by_source, fact_by_source, _source_infos(conn))
         return GraphStats(entities=entities, facts=facts, by_source=by_source, by_type=by_type,
                           by_predicate=by_predicate)
+
+
+def _source_infos(conn: sqlite3.Connection) -> dict[str, tuple[str, str]]:
+    """(license, version) of each registered source."""
+    return {r[0]: (r[1], r[2]) for r in conn.execute("SELECT name, license, version FROM sources")}
+
+
+def _by_source(entities: dict[str, int], facts: dict[str, int],
+               infos: dict[str, tuple[str, str]]) -> dict[str, dict]:
+    """The `by_source` part of the stats: every registered source, and every other source that still
+    has entities or facts, in name order."""
+    by_source = {}
+    for name in sorted(set(infos) | set(entities) | set(facts)):
+        ents, n_facts = entities.get(name, 0), facts.get(name, 0)
+        if ents > 0 or n_facts > 0 or name in infos:
+            lic, ver = infos.get(name, ("", ""))
+            by_source[name] = {"entities": ents, "facts": n_facts, "license": lic, "version": ver}
+    return by_source
 
 
 # the same text as kg.model.dumps, without building a new encoder per call (the bulk load encodes
