@@ -30,7 +30,7 @@ from typing import Iterable, Iterator, Sequence
 
 from kg.model import PREDICATES, Entity, Fact, Provenance, SourceInfo, Synonym, dumps
 from kg.store.base import GraphStats, GraphStore, Path, StoreError, batched
-from kg.store.sqlite_queries import FACT_PROV_COLUMNS, facts_count, facts_page
+from kg.store.sqlite_queries import FACTS_AFTER, FACTS_BY_IDS, facts_count, facts_page
 
 SCHEMA_VERSION = "1"
 _CHUNK = 5000                 # rows per executemany batch
@@ -469,9 +469,7 @@ class SQLiteStore(GraphStore):
 
     def get_facts(self, fact_ids: Sequence[str]) -> dict[str, Fact]:
         """Facts by id (missing ids are left out)."""
-        rows = self._conn().execute(
-            f"SELECT {FACT_PROV_COLUMNS} FROM facts f LEFT JOIN provenance p ON p.fact_id = f.id "
-            "WHERE f.id IN (SELECT value FROM json_each(?)) ORDER BY f.id, p.rowid", (_json_list(fact_ids),))
+        rows = self._conn().execute(FACTS_BY_IDS, (_json_list(fact_ids),))
         return {f.id: f for f in self._facts_from_rows(rows)}
 
     def facts(self, entity_id: str, predicates: Sequence[str] | None = None, direction: str = "both",
@@ -498,10 +496,7 @@ class SQLiteStore(GraphStore):
         conn = self._conn()
         last = ""
         while True:
-            rows = conn.execute(
-                f"SELECT {FACT_PROV_COLUMNS} FROM (SELECT id, subject, predicate, object FROM facts WHERE id > ? "
-                "ORDER BY id LIMIT ?) f LEFT JOIN provenance p ON p.fact_id = f.id ORDER BY f.id, p.rowid",
-                (last, batch_size)).fetchall()
+            rows = conn.execute(FACTS_AFTER, (last, batch_size)).fetchall()
             if not rows:
                 return
             yield from self._facts_from_rows(rows)

@@ -1,4 +1,4 @@
-"""SQL text for the SQLite store's fact reads, built once per query shape and cached.
+"""SQL text for the SQLite store's fact reads, built once (per query shape) and kept.
 
 A 1-hop query's text depends only on its shape (direction, how many predicates, whether they get one
 arm each, how many other-end types); the values go in numbered parameters: ?1 is the entity, then the
@@ -12,6 +12,11 @@ from functools import lru_cache
 # the columns a fact page returns: the fact, then one provenance record (NULLs when it has none)
 FACT_PROV_COLUMNS = ("f.id, f.subject, f.predicate, f.object, p.source, p.version, p.license, p.evidence, "
                      "p.curator, p.created_at, p.change_id")
+# facts by id (?: a JSON list of ids), and a page of every fact after id ? (LIMIT ?), both with provenance
+FACTS_BY_IDS = (f"SELECT {FACT_PROV_COLUMNS} FROM facts f LEFT JOIN provenance p ON p.fact_id = f.id "
+                "WHERE f.id IN (SELECT value FROM json_each(?)) ORDER BY f.id, p.rowid")
+FACTS_AFTER = (f"SELECT {FACT_PROV_COLUMNS} FROM (SELECT id, subject, predicate, object FROM facts WHERE id > ? "
+               "ORDER BY id LIMIT ?) f LEFT JOIN provenance p ON p.fact_id = f.id ORDER BY f.id, p.rowid")
 
 
 def _numbered(first: int, n: int) -> str:
