@@ -31,6 +31,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 from kg.model import PREDICATES, Entity, Fact, Provenance, SourceInfo, Synonym, fact_id
 from kg.store.base import GraphStats, GraphStore, Path, StoreError, batched
 from kg.store.sqlite import BulkLoadReport  # the same report for both stores (stdlib-only module)
+from kg.store.sqlite import _safe as safe_text  # the same surrogate repair for both stores
 
 try:  # the driver is a core dependency; the guard turns a broken install into a clear message
     import neo4j
@@ -201,11 +202,7 @@ def _safe(value: Any) -> Any:
     """Lookup values Bolt can carry: lone surrogates (possible in decoded JSON input) become
     replacement characters instead of failing to encode, as in the SQLite store."""
     if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-            return value
-        except UnicodeEncodeError:
-            return value.encode("utf-8", "replace").decode("utf-8")
+        return safe_text(value)
     if isinstance(value, list):
         return [_safe(v) for v in value]
     return value
