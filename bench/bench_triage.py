@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -28,16 +27,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.bench_build import machine  # noqa: E402
-
-
-def percentile(values: list[float], q: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
+from bench.common import machine, p50_p95  # noqa: E402
 
 
 def fmt(values: list[float]) -> str:
-    return (f"{statistics.median(values):.1f} | {percentile(values, 0.95):.1f} | {max(values):.1f}")
+    p50, p95 = p50_p95(values)
+    return f"{p50:.1f} | {p95:.1f} | {max(values):.1f}"
 
 
 def store_scoring_baseline(store, finding_ids: list[str]) -> list[tuple[str, int]]:
@@ -138,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
             store_scoring_baseline(ctx.store, ids)
             lat_store.append((time.perf_counter() - t0) * 1000)
 
+    triage_p50, _ = p50_p95(lat_triage)
+    beyond_p50, beyond_p95 = p50_p95(lat_beyond)
     summaries = {name: evaluate(triager, vs, name) for name, vs in sets.items()}
     load = os.getloadavg()
     tuning = [summaries[k] for k in sets if "test" not in k]
@@ -155,9 +152,9 @@ def main(argv: list[str] | None = None) -> int:
         f"| baseline: linking only | {fmt(lat_link)} |",
         f"| triage beyond linking (the linker's mentions replayed) | {fmt(lat_beyond)} |",
         f"| baseline: scoring the same findings from the store per call (no table), ranking only | {fmt(lat_store)} |",
-        "", f"Target: p50 under 30 ms for the whole call. Measured p50 {statistics.median(lat_triage):.1f} ms "
-        f"({'met' if statistics.median(lat_triage) < 30 else 'not met'} on this shared machine), of which triage "
-        f"beyond linking is {statistics.median(lat_beyond):.1f} ms p50 ({percentile(lat_beyond, 0.95):.1f} ms p95).", "",
+        "", f"Target: p50 under 30 ms for the whole call. Measured p50 {triage_p50:.1f} ms "
+        f"({'met' if triage_p50 < 30 else 'not met'} on this shared machine), of which triage "
+        f"beyond linking is {beyond_p50:.1f} ms p50 ({beyond_p95:.1f} ms p95).", "",
         "## Accuracy", "",
         "Tuning sets (the red flags, patterns, curated findings and thresholds were tuned on these; see "
         "docs/triage.md): hand-written dev (42), seen (session 1's test set, 62), generated seed 1.", "",
