@@ -14,6 +14,7 @@ from typing import Any, Callable, Container, Iterable, Protocol
 
 from kg.model import Entity
 from qa.toml_file import read_toml
+from retrieval.negation import assertion
 
 FINDING_TYPES = ("Phenotype", "Symptom", "Finding")
 MIN_MENTION_SCORE = 0.35   # below this a link is too unsure to reason with
@@ -382,7 +383,6 @@ class FindingPatterns:
 
     def find(self, text: str) -> list[PatternHit]:
         """Non-negated matches, at most one per entry (the first)."""
-        from retrieval.negation import assertion
         low = text.lower().replace("\u2019", "'")
         hits = []
         for entry in self.entries:
