@@ -222,6 +222,7 @@ class ConditionKnowledge:
         self.acute_terms = frozenset(t for cid, c in self.conditions.items() if c.tier == "acute"
                                      for t in self.profiles[cid])
         self._frequent_cache: dict[str, bool] = {}
+        self._reportable: dict[str, bool] = {}
         # names of those terms, to bridge a finding that the sources name the same way but that no clique
         # merged (the DO symptom "chest pain" and HPO's "Chest pain")
         names: dict[str, set[str]] = {}
@@ -303,10 +304,9 @@ class ConditionKnowledge:
 
     def is_reportable(self, term: str) -> bool:
         """Whether a patient could report this finding (not an inheritance mode, course or modifier)."""
-        cache = self.__dict__.setdefault("_reportable", {})
-        got = cache.get(term)
+        got = self._reportable.get(term)
         if got is None:
-            got = cache[term] = not any(r in self.ancestors(term) for r in NON_FINDING_ROOTS)
+            got = self._reportable[term] = not any(r in self.ancestors(term) for r in NON_FINDING_ROOTS)
         return got
 
     # ---- condition side ----------------------------------------------------------------------------
@@ -523,8 +523,6 @@ def _add_curated(kb: "ConditionKnowledge", rows: list[CuratedRow], findings: dic
             by_xref[eid] = eid
             for x in e.xrefs:
                 by_xref.setdefault(x, eid)
-    for eid in findings:
-        by_xref[eid] = eid
     for row in rows:
         prof = kb.profiles.get(row.condition)
         term = by_xref.get(row.finding)
