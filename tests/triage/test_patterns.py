@@ -36,13 +36,14 @@ def test_negated_description_is_not_a_finding(patterns):
     assert "palpitations" not in names(patterns, "no pounding heart, just tired")
 
 
-def test_malformed_file_names_the_entry(tmp_path):
+@pytest.mark.parametrize("content, message", [
+    ('[finding.x]\nentity = "HP:1"\npatterns = ["(oops"]\n', "finding 'x' pattern 1"),
+    ('[finding.y]\npatterns = ["a"]\n', "finding 'y' needs an entity"),
+])
+def test_malformed_file_names_the_entry(tmp_path, content, message):
     bad = tmp_path / "p.toml"
-    bad.write_text('[finding.x]\nentity = "HP:1"\npatterns = ["(oops"]\n')
-    with pytest.raises(FindingPatternsFileError, match="finding 'x' pattern 1"):
-        FindingPatterns.load(bad)
-    bad.write_text('[finding.y]\npatterns = ["a"]\n')
-    with pytest.raises(FindingPatternsFileError, match="finding 'y' needs an entity"):
+    bad.write_text(content)
+    with pytest.raises(FindingPatternsFileError, match=message):
         FindingPatterns.load(bad)
 
 

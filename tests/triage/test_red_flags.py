@@ -60,13 +60,15 @@ def test_entity_findings_trigger_rules(rules):
     assert got.get("chest_pain_sweating") == "emergency"
 
 
-def test_malformed_table_names_the_rule(tmp_path):
+@pytest.mark.parametrize("content, message", [
+    ('[concept.a]\npatterns = ["x"]\n[[rule]]\nid = "r1"\nall = ["b"]\nlevel = "emergency"\nreason = "x"\n',
+     "r1.*unknown concept 'b'"),
+    ('[concept.a]\npatterns = ["(x"]\n', "concept 'a' pattern 1"),
+])
+def test_malformed_table_names_the_rule(tmp_path, content, message):
     bad = tmp_path / "flags.toml"
-    bad.write_text('[concept.a]\npatterns = ["x"]\n[[rule]]\nid = "r1"\nall = ["b"]\nlevel = "emergency"\nreason = "x"\n')
-    with pytest.raises(RedFlagFileError, match="r1.*unknown concept 'b'"):
-        RedFlagRules.load(bad)
-    bad.write_text('[concept.a]\npatterns = ["(x"]\n')
-    with pytest.raises(RedFlagFileError, match="concept 'a' pattern 1"):
+    bad.write_text(content)
+    with pytest.raises(RedFlagFileError, match=message):
         RedFlagRules.load(bad)
 
 
@@ -112,16 +114,6 @@ def test_swollen_ankles_are_not_a_clot_but_one_swollen_calf_is(rules):
     assert fired(rules, "my left calf is swollen and tender").get("leg_swelling") == "urgent"
 
 
-@pytest.mark.parametrize("text, rule, level", [
-    ("pain in the lower right side of my belly", "right_lower_belly_pain", "urgent"),
-    ("pain in my lower right abdomen and I keep vomiting", "appendicitis_signs", "emergency"),
-    ("hives all over and I feel dizzy", "anaphylaxis_hives", "emergency"),
-    ("I got hives after taking penicillin", "allergic_reaction_hives", "urgent"),
-])
-def test_more_red_flags(rules, text, rule, level):
-    assert fired(rules, text).get(rule) == level
-
-
 def test_young_baby_not_feeding_is_an_emergency(rules):
     assert fired(rules, "she is not feeding and feels very hot", age=0.1).get("young_infant_unwell") == "emergency"
     assert "young_infant_unwell" not in fired(rules, "she is not eating much", age=30)
@@ -133,6 +125,11 @@ def test_fever_with_unusual_bruising_is_an_emergency(rules):
 
 
 @pytest.mark.parametrize("text, rule, level", [
+    ("pain in the lower right side of my belly", "right_lower_belly_pain", "urgent"),
+    ("pain in my lower right abdomen and I keep vomiting", "appendicitis_signs", "emergency"),
+    ("hives all over and I feel dizzy", "anaphylaxis_hives", "emergency"),
+    ("I got hives after taking penicillin", "allergic_reaction_hives", "urgent"),
+    # red flags for conditions outside the ranking
     ("I'm 20 weeks pregnant and bleeding with cramping belly pain", "pregnancy_bleeding_belly_pain", "emergency"),
     ("sudden pain and swelling in my left testicle", "testicular_pain", "emergency"),
     ("lower back pain and now numbness around my bottom", "cauda_equina", "emergency"),
@@ -142,7 +139,7 @@ def test_fever_with_unusual_bruising_is_an_emergency(rules):
     ("a fever and pain in my right side, it stings when I pee", "kidney_infection", "urgent"),
     ("crushing chest pain even when I'm resting", "chest_pain_at_rest", "emergency"),
 ])
-def test_red_flags_for_conditions_outside_the_ranking(rules, text, rule, level):
+def test_more_red_flags(rules, text, rule, level):
     assert fired(rules, text).get(rule) == level
 
 
