@@ -19,6 +19,7 @@ import os
 import platform
 import random
 import resource
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.common import p50_p95, time_calls
+from bench.common import cpu_model, memory_gib, p50_p95, time_calls
 from kg.model import Entity, Fact, Provenance, SourceInfo, Synonym
 from kg.store.sqlite import SQLiteStore
 
@@ -147,17 +148,7 @@ def _rss_mb() -> float:
 
 
 def _machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    import sqlite3
-    return (f"{os.cpu_count()} CPUs ({cpu}), {mem:.0f} GiB RAM, Python {platform.python_version()}, "
+    return (f"{os.cpu_count()} CPUs ({cpu_model()}), {memory_gib():.0f} GiB RAM, Python {platform.python_version()}, "
             f"SQLite {sqlite3.sqlite_version}, {platform.system()} {platform.release()}")
 
 

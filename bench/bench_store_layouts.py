@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.bench_store import HETIONET_FACTS, Graph, _machine
+from bench.bench_store import HETIONET_FACTS, Graph, _machine, _remove_db
 from kg.model import fact_id
 
 CACHE_KIB = 16384
@@ -149,9 +149,7 @@ def load(layout: str, facts: list[tuple], prov: list[tuple], tmp: str | None, ca
         timer.steps["_size_mib"] = (size / 2**20, 0.0)
     finally:
         conn.close()
-        for f in Path(folder).iterdir():
-            f.unlink()
-        os.rmdir(folder)
+        _remove_db(path)
     return timer
 
 
