@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from kg.model import Entity
+from qa.extractive import YES_NO_START
 
 DISCLAIMER = ("This answer restates facts from a research knowledge graph; it is not medical advice. "
               "Ask a clinician or pharmacist before starting, stopping or changing a treatment.")
@@ -112,15 +113,15 @@ def no_entity_message() -> str:
             "graph cannot answer it. Try naming the condition or drug, e.g. \"what drugs treat asthma?\".")
 
 
-# "does X treat Y?", "is X a Y?", "can X cause Y?": a relation between two named things
-_TWO_SIDED = re.compile(r"^\s*(?:is|are|does|do|can|could|was|were|has|have|will|should)\b.+\b"
-                        r"(?:treat\w*|cause\w*|bind\w*|a|an|associated|linked|related|used|for|with|in|of|"
-                        r"target\w*|lead\w*|give\w*|help\w*|affect\w*|symptom\w*|sign\w*)\b.+", re.IGNORECASE)
+# After a yes/no opening, a word relating two things: "does X treat Y?", "is X a Y?", "can X cause Y?"
+_RELATION_WORD = re.compile(r"\b(?:treat\w*|cause\w*|bind\w*|a|an|associated|linked|related|used|for|with|in|of|"
+                            r"target\w*|lead\w*|give\w*|help\w*|affect\w*|symptom\w*|sign\w*)\b.+", re.IGNORECASE)
 
 
-def asks_about_two_things(question: str, intent_kind: str) -> bool:
+def asks_about_two_things(question: str) -> bool:
     """A yes/no question relating two things (a one-entity one such as "is metformin safe?" is not)."""
-    return intent_kind in ("yes_no", "facts", "unknown", "definition", "path") and bool(_TWO_SIDED.match(question))
+    start = YES_NO_START.match(question)
+    return start is not None and _RELATION_WORD.search(question, start.end() + 1) is not None
 
 
 def one_side_only_message(entity: Entity) -> str:

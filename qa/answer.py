@@ -109,7 +109,7 @@ class Answerer:
             return Answer(question, abstain.no_entity_message(), True, abstain_reason="no_entity",
                           timings_ms={**timings, "total": _ms(started)})
         disclaimer = abstain.DISCLAIMER if abstain.is_clinical(screen, result.intent.predicates) else None
-        if len(entities) == 1 and abstain.asks_about_two_things(question, result.intent.kind):
+        if len(entities) == 1 and abstain.asks_about_two_things(question):
             # "does metformin treat zorblax disease?": answering about metformin alone would guess
             return Answer(question, abstain.one_side_only_message(entities[0]), True, entities=entities,
                           disclaimer=disclaimer, abstain_reason="partial_entity",

@@ -114,8 +114,9 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         memo = self._memo   # read through one reference: another thread may replace it meanwhile
-        known = {t: v for t in dict.fromkeys(texts) if (v := memo.get(t)) is not None}
-        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        unique = dict.fromkeys(texts)
+        known = {t: v for t in unique if (v := memo.get(t)) is not None}
+        missing = [t for t in unique if t not in known]
         if missing:
             vecs = self._encode_model(missing, progress)
             if len(memo) > self.memo_size:

@@ -22,6 +22,7 @@ import sys
 import time
 from pathlib import Path
 
+from retrieval.dictionary import read_lay_vocabulary
 from retrieval.normalize import keys_of
 
 REPO = Path(__file__).resolve().parent.parent
@@ -196,7 +197,6 @@ def eval_phrases(linker, store, path: Path, limit=None) -> dict:
     if limit:
         items = items[:limit]
     rows, strict_rows, errors, by_style, outside = [], [], [], {}, []
-    from retrieval.dictionary import read_lay_vocabulary
     vocabulary = {keys_of(i.phrase)[1] for i in read_lay_vocabulary()}
     for phrase, accepted, group, style in items:
         gold = {store.resolve(c) for c in accepted} - {None}

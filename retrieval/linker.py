@@ -89,6 +89,8 @@ seems seemed way well sure one two three first whole every everything something 
 year years month months hour hours minute minutes doctor doctors hospital mom dad son daughter wife
 husband kid kids child baby friend work home school back
 """.split())
+# Words a dense span needs besides: a span of only these says nothing worth embedding
+NOT_CONTENT = STOP_WORDS | QUESTION_WORDS | FILLER_WORDS
 # Words that name a kind of thing, not a thing: alone they are what a question asks for ("what disease
 # causes ..."), or the head of a name the graph lacks ("zorblax disease"); never a mention by themselves.
 CATEGORY_WORDS = frozenset("""disease disorder syndrome illness sickness condition abnormality finding
@@ -173,14 +175,13 @@ class Linker:
         The cache is keyed by embedding model and store.version() (build id + curation counter)."""
         started = time.perf_counter()
         progress = sys.stderr.isatty() if progress is None else progress
-        model = getattr(settings, "embedding_model", DEFAULT_MODEL) if settings else DEFAULT_MODEL
-        device = getattr(settings, "device", "auto") if settings else "auto"
+        model = getattr(settings, "embedding_model", DEFAULT_MODEL)
+        device = getattr(settings, "device", "auto")
         cache_root = Path(settings.cache_dir) if settings is not None else None
-        backend = getattr(settings, "embedding_backend", "auto") if settings else "auto"
-        memo = getattr(settings, "embedding_memo", 50_000) if settings else 50_000
-        threads = getattr(settings, "embedding_threads", 0) if settings else 0
         embedder = Embedder(model, device="cpu" if device == "auto" else device, cache_dir=cache_root,
-                            backend=backend, memo_size=memo, threads=threads) if dense else None
+                            backend=getattr(settings, "embedding_backend", "auto"),
+                            memo_size=getattr(settings, "embedding_memo", 50_000),
+                            threads=getattr(settings, "embedding_threads", 0)) if dense else None
         version = store.version()
         folder = None
         if cache_root is not None:
@@ -285,7 +286,7 @@ class Linker:
             cands = self._dictionary_candidates(text, tokens, types)
             accepted = _select(cands, threshold, self.degree)
             if self.dense is not None and self.embedder is not None:
-                dense = self._dense_span_candidates(tokens, accepted, types, text)
+                dense = self._dense_span_candidates(text, tokens, accepted, types)
                 accepted = _merge_dense(accepted, dense, threshold,
                                         lambda c: self.table.entity_types[c.entity] in WEAK_TYPES)
             mentions = [self._mention(text, tokens, c, cands, types, top_k) for c in accepted]
@@ -328,7 +329,7 @@ class Linker:
             cands = self._dictionary_candidates(text, tokens, types)
             n = len(tokens)
             if self.dense is not None and self.embedder is not None:
-                cands += self._dense_span_candidates(tokens, [], types, text)
+                cands += self._dense_span_candidates(text, tokens, [], types)
                 if n < 2:   # span candidates need two words; a one-word phrase is queried whole
                     cands += self._dense_query([(0, n, text)], tokens, types, k=5)[0]
         return [(c.features, self.table.entity_ids[c.entity], c.start == 0 and c.end == n) for c in cands]
@@ -353,7 +354,7 @@ class Linker:
             # two words written apart that a name writes as one: "head ache", "heart burn", "back ache"
             if i + 1 < n and words[i + 1] not in STOP_WORDS and not _crosses_clause(text, tokens, i, i + 2):
                 joined = words[i] + words[i + 1]
-                entries = [e for e in self.table.lookup(joined) if not self._is_excluded(e, joined)]
+                entries = self._lookup(joined)
                 if entries:
                     span_chars = tokens[i + 1].end - tokens[i].start
                     out.extend(self._score_entries(entries, i, i + 2, joined, span_chars, types))
@@ -405,11 +406,9 @@ class Linker:
                     if len(skey.split()) < 2 and not (changed and len(span) - dropped == 1
                                                       and any(w in REWRITE_ALONE for w in span)):
                         continue
-                    entries = self._joined_ok([e for e in self.table.lookup(skey) if not self._is_excluded(e, skey)],
-                                              words, i, j)
+                    entries = self._joined_ok(self._lookup(skey), words, i, j)
                     if not entries:
-                        entries = self._joined_ok(
-                            [e for e in self.table.lookup_stem(skey) if not self._is_excluded(e, skey)], words, i, j)
+                        entries = self._joined_ok(self._lookup(skey, stem=True), words, i, j)
                         changed += 1 if entries else 0
                     if entries:
                         ordered = " ".join(x for x in kept if x not in STOP_WORDS)
@@ -427,8 +426,7 @@ class Linker:
         skey = sorted_key(words[i:j])
         span_chars = tokens[j - 1].end - tokens[i].start
         if skey:
-            entries = self._joined_ok([e for e in self.table.lookup(skey) if not self._is_excluded(e, skey)],
-                                      words, i, j)
+            entries = self._joined_ok(self._lookup(skey), words, i, j)
             ordered = " ".join(w for w in words[i:j] if w not in STOP_WORDS)
             if entries and j - i == 1 and j < len(tokens) and words[j] in DETERMINERS and words[i] not in STOP_WORDS \
                     and is_english_word(tokens[i].raw.lower()):
@@ -440,8 +438,7 @@ class Linker:
                                                span_words=[t.raw.lower() for t in tokens[i:j]]))
             else:
                 # other forms of the same words: scored like a one-word rewrite
-                entries = self._joined_ok([e for e in self.table.lookup_stem(skey) if not self._is_excluded(e, skey)],
-                                          words, i, j)
+                entries = self._joined_ok(self._lookup(skey, stem=True), words, i, j)
                 if entries:
                     out.extend(self._score_entries(entries, i, j, ordered, span_chars, types, "rewrite",
                                                    edits=1))
@@ -481,6 +478,11 @@ class Linker:
                 best[entry.entity] = _Cand(i, j, entry.entity, method if method in ("fuzzy", "rewrite") else "dictionary",
                                            s, entry.kind, entry.n_words, f)
         return list(best.values())
+
+    def _lookup(self, skey: str, stem: bool = False) -> list[int]:
+        """Dictionary entries under a sorted key (or its stemmed form), minus held-out synonyms."""
+        found = self.table.lookup_stem(skey) if stem else self.table.lookup(skey)
+        return [e for e in found if not self._is_excluded(e, skey)]
 
     def _joined_ok(self, entries: list[int], words: list[str], i: int, j: int) -> list[int]:
         """Entries a span may match across an inner "and"/"or": only names that are themselves joined
@@ -529,21 +531,20 @@ class Linker:
             fixed = [w for w, _ in combo]
             edits = sum(e for _, e in combo)
             skey = sorted_key(fixed)
-            entries = [e for e in self.table.lookup(skey) if not self._is_excluded(e, skey)]
+            entries = self._lookup(skey)
             if entries:
                 ordered = " ".join(w for w in fixed if w not in STOP_WORDS)
                 out.extend(self._score_entries(entries, i, j, ordered, span_chars, types, "fuzzy", edits))
         return out
 
-    def _dense_span_candidates(self, tokens: list[Token], accepted: list[_Cand], types,
-                               text: str | None = None) -> list[_Cand]:
+    def _dense_span_candidates(self, text: str, tokens: list[Token], accepted: list[_Cand], types) -> list[_Cand]:
         covered = set()
         for c in accepted:
             if self.table.entity_types[c.entity] not in WEAK_TYPES:
                 covered.update(range(c.start, c.end))
         words = [t.text for t in tokens]
-        open_words = [i for i, w in enumerate(words) if i not in covered and w not in STOP_WORDS
-                      and w not in QUESTION_WORDS and w not in FILLER_WORDS and not w.isdigit() and len(w) > 1]
+        open_words = [i for i, w in enumerate(words) if i not in covered and w not in NOT_CONTENT
+                      and not w.isdigit() and len(w) > 1]
         if not open_words:
             return []
         spans: list[tuple[int, int]] = []
@@ -563,18 +564,14 @@ class Linker:
                 if j < n and words[j] in DETERMINERS and words[j - 1] not in STOP_WORDS \
                         and is_english_word(tokens[j - 1].raw.lower()):
                     continue   # ends on a verb taking an object: "(time to) boil an egg"
-                content = [w for w in words[i:j] if w not in STOP_WORDS and w not in QUESTION_WORDS
-                           and w not in FILLER_WORDS]
-                if not content:
+                if all(w in NOT_CONTENT for w in words[i:j]):
                     continue
                 spans.append((i, j))
         # prefer short spans around open words, then longer ones; keep the work bounded
         spans.sort(key=lambda s: (s[1] - s[0], s[0]))
         spans = spans[:DENSE_MAX_SPANS]
-        if text is not None:   # the words as written, apostrophes included ("can't")
-            text_of = [(i, j, text[tokens[i].start:tokens[j - 1].end]) for i, j in spans]
-        else:
-            text_of = [(i, j, " ".join(t.raw for t in tokens[i:j])) for i, j in spans]
+        # the words as written, apostrophes included ("can't")
+        text_of = [(i, j, text[tokens[i].start:tokens[j - 1].end]) for i, j in spans]
         per_span = self._dense_query(text_of, tokens, types, k=5)
         return [c for cands in per_span for c in cands]
 
@@ -644,6 +641,11 @@ class Linker:
                     self._entity_cache.clear()
                 self._entity_cache[eid] = ent
         return ent
+
+    def is_modifier(self, entity_id: str) -> bool:
+        """Whether the entity is an onset, inheritance, frequency or severity term (MODIFIER_ROOTS)."""
+        idx = self.table.index_of.get(entity_id)
+        return idx is not None and idx in self.table.modifiers
 
     def degree(self, idx: int) -> int:
         """How many facts the entity has (cached): equal candidates go to the better-connected one."""

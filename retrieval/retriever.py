@@ -118,18 +118,14 @@ class FactRetriever:
                 n = self.store.count_facts(eid, [p], "both", other_types or None)
                 if n:
                     totals[p] = totals.get(p, 0) + n
-        out = [ScoredFact(f, _fact_score(f, anchor.score, intent)) for f in facts]
-        for sf in out:
-            other = sf.fact.object if sf.fact.subject == eid else sf.fact.subject
-            if self._is_modifier(other):
+        out = []
+        for f in facts:
+            score = _fact_score(f, anchor.score, intent)
+            if self.linker.is_modifier(f.object if f.subject == eid else f.subject):
                 # "Infantile onset", "Autosomal recessive inheritance": how a disease shows, not a sign of it
-                sf.score = round(sf.score * MODIFIER_DEMOTION, 6)
+                score = round(score * MODIFIER_DEMOTION, 6)
+            out.append(ScoredFact(f, score))
         return out
-
-    def _is_modifier(self, entity_id: str) -> bool:
-        table = getattr(self.linker, "table", None)
-        idx = table.index_of.get(entity_id) if table is not None else None
-        return idx is not None and idx in table.modifiers
 
     def _subclasses(self, entity_id: str) -> list[Entity]:
         facts = self.store.facts(entity_id, ["subclass_of"], "in", None, limit=MAX_SUBCLASSES)
