@@ -13,8 +13,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from bench.bench_store import _dict_bfs
-from bench.common import machine, p50_p95, time_calls
+from bench.bench_store import _dict_bfs, _pct
+from bench.common import machine, time_calls
 from kg.store import open_store
 from kgqa.settings import load_settings
 
@@ -24,8 +24,7 @@ HUBS = [("DOID:10763", "treats"), ("DOID:2841", "associated_with"), ("HP:0001945
 
 
 def _row(name: str, ms: list[float]) -> str:
-    p50, p95 = p50_p95(ms)
-    return f"| {name} | {p50:.3f} | {p95:.3f} | {len(ms)} |"
+    return f"| {name} | {_pct(ms)} |"
 
 
 def main() -> None:

@@ -8,7 +8,8 @@ their counts (scaled to --facts), endpoints drawn from Zipf-like weights so a fe
 bulk-loaded into fresh temporary files, --repeats times with the current bulk-load settings and as many
 with the previous ones (the same-run baseline for the import rate), alternating; then 1-hop, 2-hop and
 path queries are timed on the last current load against two baselines measured in the same run:
-the same 1-hop query with the indexes bypassed (`NOT INDEXED`, a table scan), and 1-hop lookups and breadth-first path search over a pure-Python dict adjacency held in memory.
+the same 1-hop query with the indexes bypassed (`NOT INDEXED`, a table scan), and 1-hop lookups and
+breadth-first path search over a pure-Python dict adjacency held in memory.
 Results go to bench/results/store.md (or --out).
 """
 from __future__ import annotations
