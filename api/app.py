@@ -52,12 +52,11 @@ def _document_common_errors(app: FastAPI) -> None:
         if app.openapi_schema is not None:
             return app.openapi_schema
         schema = build()
-        schema.setdefault("components", {}).setdefault("schemas", {}).setdefault(
-            "ErrorBody", ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}"))
-        for defs_name, defs in ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}").get(
-                "$defs", {}).items():
-            schema["components"]["schemas"].setdefault(defs_name, defs)
-        schema["components"]["schemas"]["ErrorBody"].pop("$defs", None)
+        error_schema = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        for defs_name, defs in error_schema.pop("$defs", {}).items():
+            schemas.setdefault(defs_name, defs)
+        schemas.setdefault("ErrorBody", error_schema)
         for item in schema.get("paths", {}).values():
             for op in item.values():
                 extra = []
