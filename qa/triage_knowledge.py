@@ -86,17 +86,6 @@ class ConditionInfo:
     max_age: float | None = None
     care: str | None = None       # usual level of care (data/triage_condition_priors.tsv)
 
-    def prior_for_age(self, age: float | None, assume_adult: bool = False) -> float:
-        """The prior at this age; with no age, `assume_adult` (nobody said a child is meant) makes the
-        conditions of young children (max_age <= CHILD_MAX_AGE) less likely, not impossible."""
-        if age is None:
-            if assume_adult and self.max_age is not None and self.max_age <= CHILD_MAX_AGE:
-                return self.prior * UNKNOWN_AGE_CHILD_FACTOR
-            return self.prior
-        if (self.min_age is not None and age < self.min_age) or (self.max_age is not None and age > self.max_age):
-            return self.prior * OUT_OF_AGE_FACTOR
-        return self.prior
-
 
 @dataclass
 class ConditionKnowledge:

@@ -248,24 +248,28 @@ class ConditionScorer:
         return out
 
     # ---- arrays over all conditions (built once per scorer) ----------------------------------------------
+    def _as_arrays(self, by_condition: dict[str, Any], probability) -> tuple[np.ndarray, np.ndarray]:
+        """(condition indices, probability(value) for each) of a condition-keyed mapping."""
+        n = len(by_condition)
+        return (np.fromiter((self._index[c] for c in by_condition), dtype=np.int64, count=n),
+                np.fromiter((probability(v) for v in by_condition.values()), dtype=float, count=n))
+
     def _match_arrays(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         got = self._match_arr.get(term)
         if got is None:
-            m = self._matches(term)
-            got = self._match_arr[term] = (np.fromiter((self._index[c] for c in m), dtype=np.int64, count=len(m)),
-                                           np.fromiter((v[0] for v in m.values()), dtype=float, count=len(m)))
+            got = self._match_arr[term] = self._as_arrays(self._matches(term), lambda hit: hit[0])
         return got
 
     def _closed_arrays(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         got = self._closed_arr.get(term)
         if got is None:
-            m = self.kb.closed(term)
-            got = self._closed_arr[term] = (np.fromiter((self._index[c] for c in m), dtype=np.int64, count=len(m)),
-                                            np.fromiter((a.frequency for a in m.values()), dtype=float, count=len(m)))
+            got = self._closed_arr[term] = self._as_arrays(self.kb.closed(term), lambda ann: ann.frequency)
         return got
 
     def _log_prior(self, age: float | None, assume_adult: bool) -> np.ndarray:
-        """log prior of every condition at this age (ConditionInfo.prior_for_age, vectorised)."""
+        """log prior of every condition at this age: outside a condition's typical ages (min_age..max_age)
+        its prior is multiplied by OUT_OF_AGE_FACTOR; with no age, `assume_adult` (nobody said a child is
+        meant) makes the conditions of young children (max_age <= CHILD_MAX_AGE) less likely, not impossible."""
         factor = np.ones(len(self._cids))
         if age is None:
             if assume_adult:
