@@ -179,13 +179,13 @@ def care_level(care: str | None, severity: int | None) -> str:
 def condition_level(candidates: list[tuple[float, str]]) -> tuple[str, float]:
     """The level the likely conditions call for: candidates are (probability, that condition's level).
     The highest level whose conditions (with those of higher levels) reach its probability threshold."""
+    level, mass = condition_level_of_shares(candidates)
     lead = max((p for p, _ in candidates), default=0.0)
-    if 0 < lead < UNCLEAR_LEAD:
+    if level == "emergency" and 0 < lead < UNCLEAR_LEAD:
         # no candidate explains the findings well (often a complaint outside the graph's acute conditions):
         # a diffuse ranking is no reason for an emergency by itself (red flags still are)
-        level, mass = condition_level_of_shares(candidates)
-        return ("urgent", mass) if level == "emergency" else (level, mass)
-    return condition_level_of_shares(candidates)
+        return "urgent", mass
+    return level, mass
 
 
 def condition_level_of_shares(candidates: list[tuple[float, str]]) -> tuple[str, float]:
