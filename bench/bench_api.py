@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
 import random
 import sys
 import tempfile
@@ -30,6 +29,7 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.common import machine  # noqa: E402
 from tests.api.live_server import LiveServer  # noqa: E402
 
 KEY = "bench-reader-key-0123456789"
@@ -127,25 +127,6 @@ async def run_phase(base_url: str, phase: Phase, concurrency: int, n_requests: i
                        counters["non_2xx"], counters["failed"])
 
 
-def machine() -> dict[str, str]:
-    cpu = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        kb = int(next(l for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal")).split()[1])
-        mem = f"{kb / 1024 / 1024:.1f} GiB"
-    except (OSError, StopIteration, ValueError):
-        pass
-    return {"nproc": str(os.cpu_count()), "cpu": cpu or platform.processor(), "memory": mem,
-            "python": platform.python_version()}
-
-
 def ensure_graph(store: str | None, folder: Path) -> str:
     if store:
         return store
@@ -183,11 +164,10 @@ def in_process_baseline(store: str, home: Path, max_seconds: float, n: int = 200
 
 
 def write_markdown(path: Path, results: list[PhaseResult], info: dict, args, store: str, load: tuple) -> None:
-    m = machine()
     lines = [
         "## HTTP API (`python -m bench.bench_api`)",
         "",
-        f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory']} memory, Python {m['python']}. "
+        f"Machine: {machine()}. "
         f"Load average when the run started: {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (1/5/15 min): "
         "other engineers were running builds and tests on the same machine during this run, so absolute "
         "figures are lower bounds.",

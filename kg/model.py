@@ -209,5 +209,9 @@ class SourceInfo:
     attribution: str = ""
 
 
+# one encoder for every call: the bulk load encodes one evidence dict per provenance record
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
 def dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return _ENCODER.encode(obj)

@@ -21,7 +21,7 @@ from kg.model import Entity, Fact
 from kgqa.settings import Settings
 from qa import abstain
 from qa.citations import Citer, check_sentence, parse_cited_text
-from qa.extractive import Composition, EntityNames, ExtractiveComposer, Sentence, _strength
+from qa.extractive import EntityNames, ExtractiveComposer, Sentence, _strength
 from qa.llm import LLMError, LLMSpec, build_llm, chat_with_timeout, parse_llm_name
 from qa.prompt import NO_ANSWER, build_prompt
 from retrieval.types import RetrievalResult, ScoredFact

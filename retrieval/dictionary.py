@@ -7,7 +7,6 @@ every name) feeds the fuzzy matcher.
 """
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable

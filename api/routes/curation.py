@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from kg.curation import CurationError, PermissionDenied, ValidationFailed
 from kg.store.base import ConflictError

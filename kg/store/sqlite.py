@@ -952,9 +952,6 @@ def _by_source(entities: dict[str, int], facts: dict[str, int],
     return by_source
 
 
-# the same text as kg.model.dumps, without building a new encoder per call (the bulk load encodes
-# one evidence dict per provenance record)
-_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
 
 
 def _bulk_rows(chunk: list[Fact], known: set[str]) -> tuple[list[tuple], list[tuple], bool]:
@@ -965,7 +962,7 @@ def _bulk_rows(chunk: list[Fact], known: set[str]) -> tuple[list[tuple], list[tu
     fact_rows: list[tuple] = []
     prov_rows: list[tuple] = []
     add_fact, add_prov = fact_rows.append, prov_rows.append
-    encode = _encode_json
+    encode = dumps
     curated = False
     for f in chunk:
         s, o = f.subject, f.object
@@ -989,6 +986,6 @@ def _provenance_rows(facts: list[Fact]) -> list[tuple]:
     for f in facts:
         for p in f.provenance:
             rows.append((f.id, p.source, p.version or "", p.license or "",
-                         _encode_json(p.evidence) if p.evidence else "{}",
+                         dumps(p.evidence) if p.evidence else "{}",
                          p.curator or "", p.created_at, p.change_id))
     return rows

@@ -1,7 +1,6 @@
 """Graph commands: `kgqa build`, `kgqa stats`, `kgqa entity`, `kgqa search`, `kgqa sources`."""
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys

@@ -6,7 +6,6 @@ import re
 import pytest
 
 from qa.abstain import DISCLAIMER, NO_DOSING
-from qa.extractive import render_fact, EntityNames
 
 pytestmark = pytest.mark.slow
 

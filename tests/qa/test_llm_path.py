@@ -11,7 +11,6 @@ import pytest
 
 from qa.answer import Answerer
 from qa.citations import check_sentence
-from qa.extractive import EntityNames
 from qa.llm import UnknownLLMError
 
 pytestmark = pytest.mark.slow

@@ -3,7 +3,6 @@ by predicate with provenance), walk its neighbourhood, and find paths between tw
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import streamlit as st
 
@@ -194,7 +193,7 @@ def neighbourhood_section(store: GraphStore, entity: Entity) -> None:
     cols = st.columns([3, 1])
     with cols[0]:
         chosen = st.multiselect("Relations", options=list(PREDICATES), format_func=predicate_words,
-                                key=f"explore-nb-preds", placeholder="all relations")
+                                key="explore-nb-preds", placeholder="all relations")
     with cols[1]:
         limit = st.slider("Neighbours", 5, 80, 25, step=5, key="explore-nb-limit")
     neighbours = store.neighbours(entity.id, predicates=chosen or None, limit=limit)
