@@ -24,11 +24,13 @@ from qa.triage_urgency import LEVELS, SEVERITY_LEVEL
 
 REPO = Path(__file__).resolve().parent.parent
 EVAL_DIR = REPO / "data" / "eval"
-# "seen": session 1's test vignettes, error-analysed while building, so tuning data now (see the file header)
+# "seen" / "seen2": session 1's and session 2's test vignettes, error-analysed after they were reported, so
+# tuning data now (see each file's header); "test" is the held-out set written fresh in session 3.
 VIGNETTE_FILES = {"dev": EVAL_DIR / "triage_vignettes_dev.jsonl", "seen": EVAL_DIR / "triage_vignettes_seen.jsonl",
+                  "seen2": EVAL_DIR / "triage_vignettes_seen2.jsonl",
                   "test": EVAL_DIR / "triage_vignettes_test.jsonl"}
 PHRASES_FILE = EVAL_DIR / "triage_evidence_phrases.tsv"
-GENERATOR_SEEDS = {"dev": 1, "seen": 1, "test": 2}
+GENERATOR_SEEDS = {"dev": 1, "seen": 1, "seen2": 1, "test": 2}
 
 # Published anchors (vignette studies; different vignettes, so only indicative).
 PUBLISHED = [

@@ -10,7 +10,8 @@ Sets (which part is held out, and how):
   right when a Disease mention's entity carries the expected disease name.
 - ncbi_disease: NCBI-disease test-set mentions whose MeSH/OMIM ids resolve to graph concepts; right when
   the phrase's top entity is one of them (types prior: Disease).
-- lay_dev / lay_test: the project's everyday phrases (data/eval/); test is held out, dev is for tuning.
+- lay_dev / lay_seen / lay_seen2 / lay_test: the project's everyday phrases (data/eval/); test is held out,
+  the others are tuning data (seen and seen2 were earlier sessions' test sets, evaluated and then analysed).
 - non_medical: data/eval/non_medical.txt; "acc@1" there is the share of sentences that link to nothing.
 """
 from __future__ import annotations
@@ -27,7 +28,7 @@ from retrieval.normalize import keys_of
 
 REPO = Path(__file__).resolve().parent.parent
 EVAL_DIR = REPO / "data" / "eval"
-SET_NAMES = ["hpo_lay", "kg_rag", "ncbi_disease", "lay_dev", "lay_seen", "lay_test", "non_medical"]
+SET_NAMES = ["hpo_lay", "kg_rag", "ncbi_disease", "lay_dev", "lay_seen", "lay_seen2", "lay_test", "non_medical"]
 DEFAULT_SETS = ["hpo_lay", "kg_rag", "ncbi_disease", "lay_test", "non_medical"]
 
 
@@ -254,6 +255,8 @@ def run_linking_eval(ctx, sets=None, limit=None, sources_dir=None, progress: boo
             r = eval_phrases(linker, store, EVAL_DIR / "lay_phrases_dev.tsv", limit)
         elif name == "lay_seen":
             r = eval_phrases(linker, store, EVAL_DIR / "lay_phrases_seen.tsv", limit)
+        elif name == "lay_seen2":
+            r = eval_phrases(linker, store, EVAL_DIR / "lay_phrases_seen2.tsv", limit)
         elif name == "lay_test":
             r = eval_phrases(linker, store, EVAL_DIR / "lay_phrases_test.tsv", limit)
         elif name == "non_medical":
