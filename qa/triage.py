@@ -211,9 +211,9 @@ class Triager:
 
         concept_hits = self.rules.present_concepts(text, [(f.entity.id, f.text) for f in present],
                                                    kb.ancestors)
-        red_flags: list[RedFlag] = self.rules.fire(concept_hits, patient.age)
         longest = max((f.duration_hours for f in present if f.duration_hours is not None),
                       default=patient.duration_hours)
+        red_flags: list[RedFlag] = self.rules.fire(concept_hits, patient.age, longest)
         decision = decide(red_flags, [(c.condition.entity.name, c.probability,
                                        care_level(c.condition.care, c.condition.severity)) for c in candidates],
                           [f.severity for f in present if f.severity], longest, patient.age,

@@ -44,7 +44,9 @@ _DURATION_PATTERNS: list[tuple[re.Pattern, Any]] = [
     (re.compile(r"\bsince\s+(?:last\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend)\b"), 96),
     (re.compile(r"\bsince\s+last\s+(week)\b"), 168),
     (re.compile(r"\bsince\s+last\s+(month)\b"), 730),
-    (re.compile(r"\b(?:for\s+)?(ages|years|months|weeks)\b(?=[\s,.;!?]|$)"), "plural"),
+    # "for weeks", "months" -- not "7 months pregnant", "three weeks late", "a 6 weeks old baby"
+    (re.compile(r"(?<!\d )(?<!\d)\b(?:for\s+)?(ages|years|months|weeks)\b(?=[\s,.;!?]|$)"
+                r"(?!\s*(?:pregnant|late|overdue|along|old|gone)\b)"), "plural"),
     (re.compile(r"\b(?:just now|a moment ago|minutes ago|an hour ago|just started)\b"), 0.5),
     (re.compile(r"\ball\s+(day|night|week)\b"), "unit"),
 ]
@@ -145,11 +147,22 @@ def _unit_hours(unit: str) -> float:
     return _UNIT_HOURS.get(unit, _UNIT_HOURS.get(unit[:3], 24))
 
 
+_NOT_A_DURATION = re.compile(r"\s*(?:pregnant|late|overdue|along|old|gone)\b")
+
+
+def _after_number(clause: str, pos: int) -> bool:
+    """Whether the word before `pos` is a number ("three weeks after ..." is a time point, not "for weeks")."""
+    before = clause[:pos].split()
+    return bool(before) and (before[-1].replace(".", "").isdigit() or before[-1] in _NUMBER_WORDS)
+
+
 def parse_duration(clause: str) -> tuple[str, float] | None:
-    """The first duration said in a (lower-cased) clause: (the words, hours)."""
+    """The first duration said in a (lower-cased) clause: (the words, hours). "7 months pregnant" and
+    "three weeks late" are not how long a symptom has lasted."""
     best: tuple[int, str, float] | None = None
     for pattern, kind in _DURATION_PATTERNS:
-        m = pattern.search(clause)
+        m = next((m for m in pattern.finditer(clause) if not _NOT_A_DURATION.match(clause, m.end())
+                  and not (kind == "plural" and _after_number(clause, m.start()))), None)
         if not m:
             continue
         if kind == "count":

@@ -2,7 +2,17 @@
 the severity of the likely conditions, and what the patient said about severity, duration and age.
 
 Policy: every source of urgency proposes a level and the highest wins ("when in doubt, the higher
-level"); nothing lowers a level another source proposed, so an emergency is never sent home.
+level"); nothing lowers a level a red flag or a risk modifier proposed, so an emergency is never sent home.
+Two things only decide what the *condition vote* (the likely conditions' usual care) may contribute:
+- a "complaint" rule (every self-care rule in the table, and others marked `complaint = true`: a sprain
+  the patient can walk on, a strained back after lifting, a typical migraine, a stomach bug with fluids
+  kept down, recurring palpitations that settle, chest pain only on exertion) recognises the presentation
+  itself, so a diffuse ranking over other conditions is not a reason for more care: its level replaces
+  the vote unless the leading candidate is confident (at least CONFIDENT_LEAD) and calls for more. It does
+  not apply when a higher urgent or emergency red flag fires;
+- the vote asks for emergency care only from a ranking that fits (the leading candidate at least
+  UNCLEAR_LEAD) and for an acute complaint (not one unchanged for STABLE_HOURS or more); otherwise it
+  says urgent.
 """
 from __future__ import annotations
 
@@ -31,6 +41,14 @@ UNCLEAR_LEAD = 0.1   # tuned on the dev and seen vignettes
 UNCLEAR_MASS = 0.15
 DEFAULT_CONDITION_LEVEL = "routine"      # conditions without a DDXPlus severity
 LONG_DURATION_HOURS = 14 * 24            # symptoms for two weeks or more are worth a routine visit
+# The condition vote is kept over a complaint rule only when the leading candidate is this probable (a
+# confident ranking, not noise).
+CONFIDENT_LEAD = 0.3
+# Symptoms unchanged for this long (hours) are not the acute presentation of an emergency condition.
+STABLE_HOURS = 14 * 24
+# Age groups whose self-care complaints are still worth a routine visit (babies; frail older people).
+ROUTINE_MAX_AGE = 1
+ROUTINE_MIN_AGE = 75
 
 
 class RedFlagFileError(ValueError):
@@ -43,6 +61,9 @@ class Concept:
     label: str
     entities: list[str]
     patterns: list[re.Pattern]
+    # a linked finding does not count when the words said match one of these ("breathe in deeply" linked as
+    # breathlessness is pain on breathing, not shortness of breath)
+    not_said: list[re.Pattern] = field(default_factory=list)
 
 
 @dataclass
@@ -55,6 +76,11 @@ class Rule:
     max_age: float | None = None
     min_age: float | None = None
     unless: list[str] = field(default_factory=list)   # concepts that stop the rule when present
+    # duration gates on the longest duration said (hours): max_hours = only new symptoms (or none said),
+    # min_hours = only symptoms said to have lasted at least that long
+    max_hours: float | None = None
+    min_hours: float | None = None
+    complaint: bool = False   # recognises the complaint: its level replaces a diffuse condition vote
 
 
 @dataclass
@@ -63,6 +89,7 @@ class RedFlag:
     level: str
     reason: str
     findings: list[dict[str, Any]] = field(default_factory=list)   # [{"concept", "label", "evidence"}]
+    complaint: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {"rule": self.rule, "level": self.level, "reason": self.reason,
@@ -102,7 +129,13 @@ class RedFlagRules:
                     preferred = resolve(curie)
                     if preferred and preferred != curie:
                         entities.append(preferred)
-            concepts[name] = Concept(name, spec.get("label", name), entities, patterns)
+            not_said = []
+            for i, raw in enumerate(spec.get("not_said", [])):
+                try:
+                    not_said.append(re.compile(raw))
+                except re.error as exc:
+                    raise RedFlagFileError(f"{path}: concept {name!r} not_said {i + 1} {raw!r}: {exc}") from exc
+            concepts[name] = Concept(name, spec.get("label", name), entities, patterns, not_said)
         rules = []
         for i, spec in enumerate(data.get("rule") or []):
             rid = spec.get("id") or f"rule {i + 1}"
@@ -114,8 +147,15 @@ class RedFlagRules:
             for c in list(spec["all"]) + list(spec.get("any", [])) + list(spec.get("unless", [])):
                 if c not in concepts:
                     raise RedFlagFileError(f"{path}: rule {rid!r} names unknown concept {c!r}")
+            for key in ("max_age", "min_age", "max_hours", "min_hours"):
+                if key in spec and (not isinstance(spec[key], (int, float)) or spec[key] < 0):
+                    raise RedFlagFileError(f"{path}: rule {rid!r}: {key} must be a number of at least 0")
             rules.append(Rule(rid, list(spec["all"]), list(spec.get("any", [])), spec["level"], spec["reason"],
-                              spec.get("max_age"), spec.get("min_age"), list(spec.get("unless", []))))
+                              spec.get("max_age"), spec.get("min_age"), list(spec.get("unless", [])),
+                              spec.get("max_hours"), spec.get("min_hours"),
+                              bool(spec.get("complaint", spec["level"] == "self-care"))))
+            if rules[-1].complaint and spec["level"] == "emergency":
+                raise RedFlagFileError(f"{path}: rule {rid!r}: an emergency rule cannot be a complaint rule")
         return cls(concepts, rules)
 
     def present_concepts(self, text: str, finding_terms: Iterable[tuple[str, str]],
@@ -127,7 +167,7 @@ class RedFlagRules:
         for c in self.concepts.values():
             ents = set(c.entities)
             for terms, said in expanded:
-                if ents & terms:
+                if ents & terms and not any(p.search((said or "").lower()) for p in c.not_said):
                     found[c.name] = {"concept": c.name, "label": c.label, "evidence": said or sorted(ents & terms)[0]}
                     break
             if c.name in found:
@@ -139,7 +179,9 @@ class RedFlagRules:
                     break
         return found
 
-    def fire(self, present: dict[str, dict[str, Any]], age: float | None) -> list[RedFlag]:
+    def fire(self, present: dict[str, dict[str, Any]], age: float | None,
+             duration_hours: float | None = None) -> list[RedFlag]:
+        """The rules that fire; `duration_hours` is the longest duration the patient said (None: not said)."""
         out = []
         for r in self.rules:
             if not all(c in present for c in r.all):
@@ -152,8 +194,12 @@ class RedFlagRules:
                 continue
             if r.min_age is not None and (age is None or age < r.min_age):
                 continue
+            if r.max_hours is not None and duration_hours is not None and duration_hours >= r.max_hours:
+                continue
+            if r.min_hours is not None and (duration_hours is None or duration_hours < r.min_hours):
+                continue
             used = r.all + [c for c in r.any if c in present]
-            out.append(RedFlag(r.id, r.level, r.reason, [present[c] for c in used]))
+            out.append(RedFlag(r.id, r.level, r.reason, [present[c] for c in used], r.complaint))
         # keep the strongest rule per set of concepts: "chest pain + sweating" makes "chest pain" redundant
         out.sort(key=lambda f: (-LEVELS.index(f.level), -len(f.findings)))
         kept: list[RedFlag] = []
@@ -214,23 +260,44 @@ def condition_level_of_shares(candidates: list[tuple[float, str]]) -> tuple[str,
 def decide(red_flags: list[RedFlag], candidates: list[tuple[str, float, str]],
            severities_said: list[str], longest_hours: float | None, age: float | None,
            has_findings: bool) -> UrgencyDecision:
-    """Combine everything into one level; `candidates` are (name, probability, the condition's level)."""
+    """Combine everything into one level; `candidates` are (name, probability, the condition's level).
+    Complaint rules (every self-care rule, routine ones marked so) are described in the module docstring."""
     reasons: list[str] = []
-    level = "self-care"
-    if not has_findings and not red_flags:
+    # an urgent or emergency warning sign above a recognised complaint's level overrides it (a routine
+    # complaint then still counts as a flag)
+    top_sign = max((f.level for f in red_flags if not f.complaint), key=LEVELS.index, default="self-care")
+    serious = LEVELS.index(top_sign) >= LEVELS.index("urgent")
+    minor = [f for f in red_flags if f.complaint and not (serious and LEVELS.index(top_sign) > LEVELS.index(f.level))]
+    raising = [f for f in red_flags if f.level != "self-care" and f not in minor]
+    shown = raising + minor
+    if not has_findings and not shown:
         return UrgencyDecision("routine", [], ["no symptom recognised: a clinician can assess what was meant"])
-    for f in red_flags:
-        if LEVELS.index(f.level) > LEVELS.index(level):
-            level = f.level
+    level = "self-care"
+    for f in raising:
+        level = level_max(level, f.level)
         reasons.append(f"red flag: {f.reason}")
+    minor_level = max((f.level for f in minor), key=LEVELS.index, default=None)
+    for f in minor:
+        level = level_max(level, f.level)
+        reasons.append(f"recognised complaint: {f.reason}")
     if candidates:
+        lead = max(p for _, p, _ in candidates)
         cond_lvl, mass = condition_level([(p, lvl) for _, p, lvl in candidates])
-        if LEVELS.index(cond_lvl) >= LEVELS.index(level) and cond_lvl != "self-care":
+        lead_level = next(lvl for _, p, lvl in candidates if p == lead)
+        if minor_level is not None and not (lead >= CONFIDENT_LEAD and LEVELS.index(lead_level) > LEVELS.index(minor_level)):
+            cond_lvl = minor_level    # the complaint is recognised; only a confident leading candidate outvotes it
+        elif cond_lvl == "emergency" and longest_hours is not None and longest_hours >= STABLE_HOURS:
+            # conditions that need emergency care are acute: the same complaint unchanged for weeks calls for
+            # a doctor today, not an ambulance (red flags such as pain at rest still say emergency)
+            cond_lvl = "urgent"
+            reasons.append("likely conditions include some that need emergency care, but the symptoms have "
+                           "lasted weeks: see a doctor today")
+        elif LEVELS.index(cond_lvl) >= LEVELS.index(level) and cond_lvl != "self-care":
             names = [n for n, p, lvl in candidates if LEVELS.index(lvl) >= LEVELS.index(cond_lvl)][:3]
             reasons.append(f"likely conditions that call for {cond_lvl} care: {', '.join(names)} "
                            f"({mass:.0%} of the top candidates' probability)")
         level = level_max(level, cond_lvl)
-    else:
+    elif not minor:
         level = level_max(level, "routine")
         reasons.append("no condition in the graph explains these findings well: a clinician should assess them")
     if "worst" in severities_said or "severe" in severities_said:
@@ -240,7 +307,7 @@ def decide(red_flags: list[RedFlag], candidates: list[tuple[str, float, str]],
     if longest_hours is not None and longest_hours >= LONG_DURATION_HOURS and level == "self-care":
         level = "routine"
         reasons.append("symptoms lasting two weeks or more")
-    if age is not None and (age < 1 or age >= 75) and level == "self-care":
+    if age is not None and (age < ROUTINE_MAX_AGE or age >= ROUTINE_MIN_AGE) and level == "self-care":
         level = "routine"
         reasons.append("age: babies and older people should be seen rather than self-treat")
-    return UrgencyDecision(level, red_flags, reasons)
+    return UrgencyDecision(level, shown, reasons)

@@ -100,8 +100,11 @@ def test_no_findings_defaults_to_routine():
 def test_breathlessness_only_on_exertion_is_not_urgent_alone(rules):
     assert "breathless" not in fired(rules, "I get out of breath when I climb the stairs")
     assert fired(rules, "I get out of breath sitting in my chair").get("breathless") == "urgent"
-    # a combination still counts: exertion does not excuse chest pain with breathlessness
-    assert fired(rules, "chest pain and short of breath when I walk").get("chest_pain_breathless") == "emergency"
+    # chest pain with breathlessness only on exertion is the stable-angina picture: urgent, not an ambulance;
+    # at rest it is an emergency
+    got = fired(rules, "chest pain and short of breath when I walk")
+    assert "chest_pain_breathless" not in got and got.get("exertional_chest_pain") == "urgent"
+    assert fired(rules, "chest pain and short of breath").get("chest_pain_breathless") == "emergency"
 
 
 def test_stridor_is_urgent_and_with_breathing_trouble_an_emergency(rules):
@@ -157,9 +160,16 @@ def test_chest_pain_with_vomiting_or_severe_is_an_emergency_but_positional_pain_
     assert "chest_pain_at_rest" not in fired(rules, "chest pain that gets worse lying down")
 
 
-def test_young_child_with_fever_is_seen_at_least_routinely(rules):
-    assert fired(rules, "she has a temperature", age=3).get("young_child_fever") == "routine"
-    assert "young_child_fever" not in fired(rules, "she has a temperature", age=30)
+def fired_for(rules, text, age=None, hours=None):
+    present = rules.present_concepts(text, [], lambda t: [t])
+    return {f.rule: f.level for f in rules.fire(present, age, hours)}
+
+
+def test_young_child_with_a_long_fever_is_seen_today(rules):
+    # a fever in a well child over 6 months is home care; five days or more of it needs a doctor today
+    assert "young_child_fever" not in fired_for(rules, "she has a temperature", age=3, hours=48)
+    assert fired_for(rules, "she has a temperature", age=3, hours=6 * 24).get("young_child_fever") == "urgent"
+    assert "young_child_fever" not in fired_for(rules, "she has a temperature", age=30, hours=6 * 24)
 
 
 @pytest.mark.parametrize("text, rule", [
