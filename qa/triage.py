@@ -215,7 +215,8 @@ class Triager:
                       default=patient.duration_hours)
         red_flags: list[RedFlag] = self.rules.fire(concept_hits, patient.age, longest)
         decision = decide(red_flags, [(c.condition.entity.name, c.probability,
-                                       care_level(c.condition.care, c.condition.severity)) for c in candidates],
+                                       care_level(c.condition.care, c.condition.severity),
+                                       sum(1 for e in c.supporting if e.weight > 0)) for c in candidates],
                           [f.severity for f in present if f.severity], longest, patient.age,
                           has_findings=bool(present))
         asked = {f.entity.id for f in findings}

@@ -44,6 +44,9 @@ LONG_DURATION_HOURS = 14 * 24            # symptoms for two weeks or more are wo
 # The condition vote is kept over a complaint rule only when the leading candidate is this probable (a
 # confident ranking, not noise).
 CONFIDENT_LEAD = 0.3
+# A condition calls for urgent or emergency care in the vote only when it explains this many reported findings
+# (or is ranked confidently).
+MIN_SUPPORT_TO_ESCALATE = 2
 # Symptoms unchanged for this long (hours) are not the acute presentation of an emergency condition.
 STABLE_HOURS = 14 * 24
 # Age groups whose self-care complaints are still worth a routine visit (babies; frail older people).
@@ -64,6 +67,9 @@ class Concept:
     # a linked finding does not count when the words said match one of these ("breathe in deeply" linked as
     # breathlessness is pain on breathing, not shortness of breath)
     not_said: list[re.Pattern] = field(default_factory=list)
+    # when given, a linked finding counts only when the words said match one of these ("a cut on my hand"
+    # linked as self-cutting is not self-harm)
+    said: list[re.Pattern] = field(default_factory=list)
 
 
 @dataclass
@@ -129,13 +135,15 @@ class RedFlagRules:
                     preferred = resolve(curie)
                     if preferred and preferred != curie:
                         entities.append(preferred)
-            not_said = []
-            for i, raw in enumerate(spec.get("not_said", [])):
-                try:
-                    not_said.append(re.compile(raw))
-                except re.error as exc:
-                    raise RedFlagFileError(f"{path}: concept {name!r} not_said {i + 1} {raw!r}: {exc}") from exc
-            concepts[name] = Concept(name, spec.get("label", name), entities, patterns, not_said)
+            lists = {}
+            for key in ("not_said", "said"):
+                lists[key] = []
+                for i, raw in enumerate(spec.get(key, [])):
+                    try:
+                        lists[key].append(re.compile(raw))
+                    except re.error as exc:
+                        raise RedFlagFileError(f"{path}: concept {name!r} {key} {i + 1} {raw!r}: {exc}") from exc
+            concepts[name] = Concept(name, spec.get("label", name), entities, patterns, lists["not_said"], lists["said"])
         rules = []
         for i, spec in enumerate(data.get("rule") or []):
             rid = spec.get("id") or f"rule {i + 1}"
@@ -167,7 +175,9 @@ class RedFlagRules:
         for c in self.concepts.values():
             ents = set(c.entities)
             for terms, said in expanded:
-                if ents & terms and not any(p.search((said or "").lower()) for p in c.not_said):
+                words = (said or "").lower()
+                if ents & terms and not any(p.search(words) for p in c.not_said) and (
+                        not c.said or any(p.search(words) for p in c.said)):
                     found[c.name] = {"concept": c.name, "label": c.label, "evidence": said or sorted(ents & terms)[0]}
                     break
             if c.name in found:
@@ -257,10 +267,25 @@ def condition_level_of_shares(candidates: list[tuple[float, str]]) -> tuple[str,
     return "self-care", mass["self-care"]
 
 
+def _voting(candidate: tuple) -> tuple[str, float, str]:
+    """(name, probability, the level this candidate votes for). A condition that explains only one reported
+    finding and is not confidently ranked (below CONFIDENT_LEAD) says "see a doctor", not urgent or emergency
+    care: one nonspecific finding (diarrhoea, itching, a swollen ankle) fits serious conditions as well as
+    mild ones, and the protocols ask for more than one sign before sending someone to hospital. Red flags
+    read the words themselves."""
+    name, prob, level = candidate[:3]
+    support = candidate[3] if len(candidate) > 3 else None
+    if (support is not None and support < MIN_SUPPORT_TO_ESCALATE and prob < CONFIDENT_LEAD
+            and LEVELS.index(level) > LEVELS.index("routine")):
+        level = "routine"
+    return name, prob, level
+
+
 def decide(red_flags: list[RedFlag], candidates: list[tuple[str, float, str]],
            severities_said: list[str], longest_hours: float | None, age: float | None,
            has_findings: bool) -> UrgencyDecision:
-    """Combine everything into one level; `candidates` are (name, probability, the condition's level).
+    """Combine everything into one level; `candidates` are (name, probability, the condition's level) or
+    (name, probability, level, how many reported findings the condition explains).
     Complaint rules (every self-care rule, routine ones marked so) are described in the module docstring."""
     reasons: list[str] = []
     # an urgent or emergency warning sign above a recognised complaint's level overrides it (a routine
@@ -280,6 +305,7 @@ def decide(red_flags: list[RedFlag], candidates: list[tuple[str, float, str]],
     for f in minor:
         level = level_max(level, f.level)
         reasons.append(f"recognised complaint: {f.reason}")
+    candidates = [_voting(c) for c in candidates]
     if candidates:
         lead = max(p for _, p, _ in candidates)
         cond_lvl, mass = condition_level([(p, lvl) for _, p, lvl in candidates])
