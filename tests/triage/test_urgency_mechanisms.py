@@ -1,0 +1,235 @@
+"""Session 3's urgency mechanisms (pure logic, no graph): complaint rules, duration gates, risk groups,
+red flags by body system, the condition vote's limits, and durations that are not durations.
+
+Every sentence here was written for these tests (none comes from an evaluation file)."""
+from __future__ import annotations
+
+import pytest
+
+from qa.triage_findings import parse_duration
+from qa.triage_urgency import (CONFIDENT_LEAD, LEVELS, STABLE_HOURS, RedFlag, RedFlagFileError, RedFlagRules,
+                               decide)
+
+
+@pytest.fixture(scope="module")
+def rules() -> RedFlagRules:
+    return RedFlagRules.load()
+
+
+def flags(rules, text, age=None, hours=None, findings=()):
+    present = rules.present_concepts(text, list(findings), lambda t: [t])
+    return rules.fire(present, age, hours)
+
+
+def fired(rules, text, age=None, hours=None, findings=()):
+    return {f.rule: f.level for f in flags(rules, text, age, hours, findings)}
+
+
+def level_of(rules, text, candidates=(), age=None, hours=None):
+    return decide(flags(rules, text, age, hours), list(candidates), [], hours, age, has_findings=True).level
+
+
+# ---- red flags by body system -------------------------------------------------------------------
+@pytest.mark.parametrize("text, rule, level", [
+    # circulation / shock; heart attack without chest pain
+    ("she has gone ashen and clammy", "shock", "emergency"),
+    ("an ache in his left arm and jaw and he is sweating buckets", "heart_attack_without_chest_pain", "emergency"),
+    ("a ripping pain that goes through to my back", "tearing_pain", "emergency"),
+    ("his foot is cold and white and has gone numb", "limb_ischaemia", "emergency"),
+    # pregnancy and a possible pregnancy
+    ("my period is a week late and I have cramps low on the left, I nearly passed out", "ectopic_pregnancy_faint", "emergency"),
+    ("my period hasn't come and there is a stabbing pain on one side", "possible_ectopic", "urgent"),
+    ("I'm 30 weeks pregnant and running a temperature", "pregnancy_fever", "urgent"),
+    ("I'm pregnant and my baby has stopped kicking since yesterday", "pregnancy_movements", "urgent"),
+    # weakened immunity, diabetes
+    ("I had chemotherapy last week and now a fever of 38.4", "chemotherapy_fever", "emergency"),
+    ("I take methotrexate and I've got a temperature", "immunosuppressed_fever", "urgent"),
+    ("my son is diabetic and he is confused and sweaty", "diabetic_confusion", "emergency"),
+    ("I'm diabetic, I keep throwing up and my sugars are high", "diabetic_unwell", "urgent"),
+    ("he is very drowsy and has been vomiting", "drowsy_unwell", "emergency"),
+    # allergy without hives
+    ("after eating sesame my throat feels tight and my voice is croaky", "allergic_airway", "emergency"),
+    ("my eyes and lips puffed up and I feel faint", "allergic_swelling_airway", "emergency"),
+    # gut, urine, skin, eyes, injuries
+    ("I can't keep even water down since this morning", "dehydration", "urgent"),
+    ("there has been blood in my diarrhoea today", "bloody_diarrhoea", "urgent"),
+    ("I haven't been able to pee since this morning", "urinary_retention", "urgent"),
+    ("a stripe of blisters round one side of my back that burns", "shingles", "urgent"),
+    ("the redness around the scratch is spreading up my leg", "spreading_redness", "urgent"),
+    ("the whites of my eyes have turned yellow", "jaundice", "urgent"),
+    ("I splashed bleach in my eye", "eye_chemical", "emergency"),
+    ("a branch poked me in the eye", "eye_injury", "urgent"),
+    ("my eye aches and lights have haloes around them, my sight is misty", "painful_eye_vision", "urgent"),
+    ("I think I've fractured my wrist", "suspected_fracture", "urgent"),
+    ("I landed on my outstretched hand and now I can't move it", "injury_cannot_bear_weight", "urgent"),
+    ("a neighbour's dog bit my calf", "bite", "urgent"),
+    ("toothache for days and now my cheek is swollen", "dental_abscess", "urgent"),
+    # young children
+    ("she is crying non-stop and nothing settles her", "child_distress", "urgent"),
+    # things to see a doctor about, not urgently
+    ("I've found a hard lump under my arm", "new_lump", "routine"),
+    ("I've dropped two stone without dieting", "weight_loss", "routine"),
+    ("my wee has been pink", "blood_in_urine", "routine"),
+    ("I had sex without a condom and now it burns", "sti_exposure", "routine"),
+])
+def test_red_flags_by_body_system(rules, text, rule, level):
+    got = fired(rules, text, age=1 if rule == "child_distress" else None)
+    assert got.get(rule) == level, got
+
+
+def test_red_flags_are_not_raised_by_negated_or_unrelated_words(rules):
+    assert "vomit_blood" not in fired(rules, "I've been sick three times but there was no blood")
+    assert "cough_blood" not in fired(rules, "coughing since Monday, not a trace of blood")
+    assert "suicidal" not in fired(rules, "a cut on my thumb", findings=[("HP:0100716", "a cut on my thumb")])
+    assert fired(rules, "I cut myself on purpose", findings=[("HP:0100716", "cut myself")]).get("suicidal") == "emergency"
+    # pain on a deep breath linked as breathlessness is not breathlessness
+    got = fired(rules, "my chest hurts on a deep breath", findings=[("HP:0002094", "breathe in deeply")])
+    assert "chest_pain_breathless" not in got and got.get("chest_pain") == "urgent"
+    # a swollen jaw or face is not a swelling throat
+    assert "throat_swelling" not in fired(rules, "my face swelled", findings=[("HP:0100665", "face swelled")])
+
+
+def test_child_rules_need_a_young_age(rules):
+    assert "child_distress" not in fired(rules, "he is screaming in pain", age=40)
+    assert fired(rules, "he is screaming in pain", age=3).get("child_distress") == "urgent"
+
+
+# ---- episodes, exertion and duration -----------------------------------------------------------------
+def test_recurring_palpitations_that_settle_are_routine_a_new_attack_is_urgent(rules):
+    got = fired(rules, "every so often my heart races, then it settles and I'm fine in between")
+    assert got.get("palpitations_recurrent") == "routine" and "palpitations" not in got
+    assert fired(rules, "my heart has been racing for an hour").get("palpitations") == "urgent"
+    assert fired(rules, "my heart is racing and I'm short of breath").get("palpitations_breathless") == "emergency"
+
+
+def test_exertional_chest_pain_is_urgent_at_rest_an_emergency(rules):
+    assert fired(rules, "my chest feels heavy when I climb stairs").get("exertional_chest_pain") == "urgent"
+    got = fired(rules, "my chest feels heavy even when I'm sitting still")
+    assert got.get("chest_pain_at_rest") == "emergency" and "exertional_chest_pain" not in got
+    assert fired(rules, "a tight feeling across my chest, worse each time").get("chest_pain_at_rest") == "emergency"
+
+
+def test_duration_gates(rules):
+    # breathlessness: new -> urgent; for months -> routine
+    assert fired(rules, "I'm breathless", hours=24).get("breathless") == "urgent"
+    got = fired(rules, "I'm breathless", hours=24 * 60)
+    assert "breathless" not in got and got.get("breathless_chronic") == "routine"
+    # a fever of five days or more
+    assert "long_fever" not in fired(rules, "a fever", hours=48)
+    assert fired(rules, "a fever", hours=24 * 6).get("long_fever") == "routine"
+    # chest pain with palpitations: an emergency when new, urgent (rule chest_pain) after weeks unchanged
+    assert fired(rules, "chest ache and palpitations", hours=6).get("chest_pain_palpitations") == "emergency"
+    got = fired(rules, "chest ache and palpitations", hours=24 * 21)
+    assert "chest_pain_palpitations" not in got and got.get("chest_pain") == "urgent"
+
+
+def test_chest_soreness_from_coughing_is_a_minor_complaint_but_not_with_breathlessness(rules):
+    got = fired(rules, "my chest is sore from all the coughing")
+    assert got.get("cough_chest_soreness") == "self-care" and "chest_pain" not in got
+    assert fired(rules, "my chest is sore from coughing and I'm breathless").get("chest_pain_breathless") == "emergency"
+
+
+# ---- complaint rules and the condition vote ---------------------------------------------------------
+@pytest.mark.parametrize("text, rule", [
+    ("I went over on my ankle, it's puffy but I can still walk on it", "minor_sprain"),
+    ("my back has been sore since I was digging the garden", "back_strain"),
+    ("woke with a crick in my neck after sleeping awkwardly", "neck_strain"),
+    ("I've had the runs since yesterday but I'm drinking fine", "stomach_bug"),
+    ("I got sunburnt on holiday, my shoulders are red and sore", "sunburn"),
+    ("my eye is sticky with yellow crust but it doesn't hurt", "sticky_eye"),
+    ("a migraine just like my usual ones", "usual_headache"),
+    ("a mosquito bite on my ankle is itchy", "local_sting"),
+    ("a little paper cut on my finger", "minor_wound"),
+])
+def test_minor_complaints_are_self_care(rules, text, rule):
+    got = fired(rules, text, hours=24)
+    assert got.get(rule) == "self-care", got
+    # a diffuse ranking over unrelated conditions does not raise a recognised minor complaint
+    diffuse = [("Anaphylaxis", 0.06, "emergency", 1), ("GERD", 0.05, "routine", 1)]
+    assert level_of(rules, text, diffuse, hours=24) == "self-care"
+
+
+@pytest.mark.parametrize("text, rule, level", [
+    ("I twisted my knee and I can't put any weight on it", "injury_cannot_bear_weight", "urgent"),
+    ("the runs since yesterday and I'm keeping water down, but now there's blood in it", "bloody_diarrhoea", "urgent"),
+    ("my usual migraine but this time my arm went numb", "stroke_arm", "emergency"),
+    ("a wasp stung me and now my tongue is swelling", "anaphylaxis_throat", "emergency"),
+])
+def test_warning_signs_override_minor_complaints(rules, text, rule, level):
+    got = fired(rules, text, hours=24)
+    assert got.get(rule) == level, got
+    assert level_of(rules, text, hours=24) == level
+
+
+def test_confident_leading_candidate_outvotes_a_minor_complaint(rules):
+    text = "I've had the runs since yesterday but I'm drinking fine"
+    assert level_of(rules, text, [("Scombroid food poisoning", CONFIDENT_LEAD + 0.1, "urgent", 3)], hours=24) == "urgent"
+    assert level_of(rules, text, [("Scombroid food poisoning", CONFIDENT_LEAD - 0.1, "urgent", 3)], hours=24) == "self-care"
+
+
+def test_a_red_flag_above_a_complaint_disables_it():
+    minor = RedFlag("stomach_bug", "self-care", "x", complaint=True)
+    urgent = RedFlag("dehydration", "urgent", "y", complaint=True)
+    emergency = RedFlag("vomit_blood", "emergency", "z")
+    assert decide([minor], [("Anaphylaxis", 0.06, "emergency")], [], 24, None, True).level == "self-care"
+    assert decide([minor, urgent], [], [], 24, None, True).level == "urgent"
+    d = decide([minor, emergency], [("URTI", 0.6, "self-care")], [], 24, None, True)
+    assert d.level == "emergency" and all(f.rule != "stomach_bug" for f in d.red_flags)
+
+
+def test_one_finding_does_not_make_a_serious_condition_urgent():
+    # a condition explaining one nonspecific finding, not confidently ranked, says "see a doctor"
+    d = decide([], [("Anaphylaxis", 0.12, "emergency", 1), ("GERD", 0.11, "routine", 1)], [], None, None, True)
+    assert d.level == "routine"
+    # with two findings explained it votes for its level
+    d = decide([], [("Anaphylaxis", 0.12, "emergency", 2), ("GERD", 0.11, "routine", 1)], [], None, None, True)
+    assert d.level == "emergency"
+    # a confident ranking votes on one finding
+    d = decide([], [("Anaphylaxis", CONFIDENT_LEAD + 0.05, "emergency", 1)], [], None, None, True)
+    assert d.level == "emergency"
+
+
+def test_weeks_of_the_same_complaint_are_not_an_emergency_by_ranking_alone():
+    cands = [("Unstable angina", 0.3, "emergency", 2), ("Stable angina", 0.3, "urgent", 2)]
+    assert decide([], cands, [], 24, None, True).level == "emergency"
+    assert decide([], cands, [], STABLE_HOURS + 1, None, True).level == "urgent"
+    # a red flag still says emergency whatever the duration
+    flag = RedFlag("chest_pain_at_rest", "emergency", "x")
+    assert decide([flag], cands, [], STABLE_HOURS + 1, None, True).level == "emergency"
+
+
+def test_minor_complaint_without_recognised_findings_is_self_care_and_age_still_counts(rules):
+    text = "I got sunburnt on the beach, no blisters"
+    assert decide(flags(rules, text), [], [], None, None, has_findings=False).level == "self-care"
+    # babies and people over 75: at least routine
+    assert decide(flags(rules, text, age=80), [], [], None, 80, has_findings=False).level == "routine"
+
+
+# ---- the table's own checks ---------------------------------------------------------------------------
+@pytest.mark.parametrize("rule, message", [
+    ('level = "emergency"\ncomplaint = true', "cannot be a complaint rule"),
+    ('level = "urgent"\nmax_hours = "soon"', "max_hours must be a number"),
+])
+def test_malformed_rule_options_name_the_rule(tmp_path, rule, message):
+    bad = tmp_path / "flags.toml"
+    bad.write_text(f'[concept.a]\npatterns = ["x"]\n[[rule]]\nid = "r9"\nall = ["a"]\nreason = "x"\n{rule}\n')
+    with pytest.raises(RedFlagFileError, match=f"r9.*{message}"):
+        RedFlagRules.load(bad)
+
+
+def test_every_level_is_used_and_every_rule_has_a_reason(rules):
+    assert {r.level for r in rules.rules} == set(LEVELS)
+    assert all(len(r.reason) > 20 for r in rules.rules)
+
+
+# ---- durations that are not how long a symptom has lasted -------------------------------------------
+@pytest.mark.parametrize("clause, hours", [
+    ("i'm 6 months pregnant and feel sick since yesterday", 24),
+    ("my period is two weeks late", None),
+    ("four weeks after the trip i got a rash", None),
+    ("a cough for weeks", 504),
+    ("it has hurt for 3 days", 72),
+])
+def test_pregnancy_stages_and_lateness_are_not_durations(clause, hours):
+    got = parse_duration(clause)
+    assert (got[1] if got else None) == hours
