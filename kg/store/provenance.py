@@ -8,6 +8,7 @@ writes the same text faster for the bulk load's common case (one imported record
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Iterable
 
 from kg.model import Provenance, dumps
@@ -55,15 +56,18 @@ class RecordEncoder:
 
     def __init__(self) -> None:
         self._suffix: dict[tuple[str, str, str], str] = {}
-        self.records = 0          # records encoded so far
+        self.records = 0                          # records encoded so far
+        self.fact_sources: Counter = Counter()    # facts encoded with at least one record of each source
 
     def __call__(self, records: list[Provenance]) -> str:
         if len(records) != 1:
             merged = merge_records([], records)
             self.records += len(merged)
+            self.fact_sources.update({p.source for p in merged})
             return encode_records(merged)
         self.records += 1
         p = records[0]
+        self.fact_sources[p.source] += 1
         if p.curator or p.created_at or p.change_id:
             return encode_records(records)
         key = (p.source, p.version or "", p.license or "")

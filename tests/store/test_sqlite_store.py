@@ -384,3 +384,23 @@ def test_bulk_load_failure_rolls_back_everything(tmp_path, monkeypatch):
         assert report.facts == len(FACTS) and store.count_facts(T2D) > 0
     finally:
         store.close()
+
+
+def test_a_fresh_bulk_load_caches_the_stats_it_tallied(tmp_path):
+    """The load counts facts per predicate and source as it writes them and caches the stats; they must
+    equal what counting the stored file gives."""
+    store = SQLiteStore(str(tmp_path / "tally.sqlite"), create=True)
+    try:
+        store.set_sources(SOURCES)
+        dangling = Fact(METFORMIN, "treats", "DOID:0000000", [Provenance("hetionet")])
+        two_sources = Fact(METFORMIN, "treats", HTN, [Provenance("hetionet"), Provenance("do"),
+                                                      Provenance("hetionet", version="2")])
+        store.bulk_load(ENTITIES, FACTS + [dangling, two_sources], skip_dangling=True)
+        conn = store._conn()
+        cached, _ = store._stats_cache(conn)
+        assert cached is not None                          # no counting pass needed after the load
+        counted = store._compute_stats(conn).to_json()
+        assert cached == counted and counted["facts"] == len(FACTS) + 1
+        assert [len(f.provenance) for f in store.facts(METFORMIN, limit=None) if f.object == HTN] == [2]
+    finally:
+        store.close()
