@@ -8,8 +8,12 @@ into a fresh file with the bulk load's settings (journal in memory, no syncing, 
 ends with the same read paths: a fact by id, covering (subject, predicate, id, object) and
 (object, predicate, id, subject) indexes, provenance unique on (fact id, source, curator).
 
-- `rowid` (the store's layout): rowid tables appended in arrival order, then four indexes built
-  (fact id unique, the two covering ones, the provenance key); also with the previous 512 MiB cache.
+- `rowid + provenance table` (schema 1, the store's layout until session 3): rowid tables appended in
+  arrival order, then four indexes built (fact id unique, the two covering ones, the provenance key);
+  also with the previous 512 MiB cache.
+- `rowid, provenance inline` (schema 2, the store's layout now): one rowid table whose rows carry their
+  provenance records as a JSON list (made before timing, like every other layout's rows), then three
+  indexes (fact id unique, the two covering ones); no provenance table, no provenance key.
 - `without rowid, arrival order`: facts keyed by id and provenance keyed by (fact id, source, curator)
   as WITHOUT ROWID tables, so no separate id and key indexes; rows inserted as they come, with a
   512 MiB cache for those inserts (the tables must stay in cache), 16 MiB for the index builds.
@@ -59,11 +63,23 @@ COVERING = ["CREATE INDEX facts_sp ON facts(subject, predicate, id, object)",
             "CREATE INDEX facts_op ON facts(object, predicate, id, subject)"]
 ROWID_INDEXES = ["CREATE UNIQUE INDEX facts_id ON facts(id)", *COVERING,
                  "CREATE UNIQUE INDEX provenance_key ON provenance(fact_id, source, curator)"]
+INLINE_SCHEMA = """
+CREATE TABLE facts (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL, subject TEXT NOT NULL, predicate TEXT NOT NULL,
+                    object TEXT NOT NULL, provenance TEXT NOT NULL DEFAULT '[]');
+"""
+INLINE_INDEXES = ["CREATE UNIQUE INDEX facts_id ON facts(id)", *COVERING]
+INLINE_INSERT = "INSERT INTO facts(id, subject, predicate, object, provenance) VALUES (?, ?, ?, ?, ?)"
 FACT_INSERT = "INSERT INTO facts(id, subject, predicate, object) VALUES (?, ?, ?, ?)"
 PROV_INSERT = "INSERT INTO provenance(fact_id, source, version, license, evidence) VALUES (?, ?, ?, ?, ?)"
 # seq keeps the records of a fact in the order they came (WITHOUT ROWID has no rowid to order by)
 PROV_INSERT_SEQ = ("INSERT OR REPLACE INTO provenance(fact_id, source, seq, version, license, evidence) "
                    "VALUES (?, ?, ?, ?, ?, ?)")
+
+
+def inline_rows(facts: list[tuple], prov: list[tuple]) -> list[tuple]:
+    """The fact rows with their one provenance record as the store's JSON list (kg/store/provenance.py)."""
+    return [(*f, f'[{{"evidence":{p[4]},"license":"{p[3]}","source":"{p[1]}","version":"{p[2]}"}}]')
+            for f, p in zip(facts, prov)]
 
 
 def make_rows(n_facts: int) -> tuple[list[tuple], list[tuple]]:
@@ -98,7 +114,8 @@ def _run_sql(conn: sqlite3.Connection, statements: list[str], timer: Timer) -> N
         timer(ddl.split(" ON ")[0].split()[-1], lambda ddl=ddl: conn.execute(ddl))
 
 
-def load(layout: str, facts: list[tuple], prov: list[tuple], tmp: str | None, cache_kib: int) -> Timer:
+def load(layout: str, facts: list[tuple], prov: list[tuple], tmp: str | None, cache_kib: int,
+         inline: list[tuple]) -> Timer:
     folder = tempfile.mkdtemp(prefix="bench_layouts_", dir=tmp)
     path = Path(folder) / "kg.sqlite"
     conn = sqlite3.connect(path, isolation_level=None)
@@ -108,9 +125,12 @@ def load(layout: str, facts: list[tuple], prov: list[tuple], tmp: str | None, ca
         insert_cache = RANDOM_INSERT_CACHE_KIB if layout in ("arrival", "sorted") else cache_kib
         for pragma in ("journal_mode = MEMORY", "synchronous = OFF", f"cache_size = -{insert_cache}", "threads = 0"):
             conn.execute(f"PRAGMA {pragma}")
-        conn.executescript(ROWID_SCHEMA if layout == "rowid" else WITHOUT_ROWID_SCHEMA)
+        conn.executescript({"rowid": ROWID_SCHEMA, "inline": INLINE_SCHEMA}.get(layout, WITHOUT_ROWID_SCHEMA))
         conn.execute("BEGIN")
-        if layout == "rowid":
+        if layout == "inline":
+            timer("facts inserts (provenance inline)", lambda: _insert(conn, INLINE_INSERT, inline))
+            _run_sql(conn, INLINE_INDEXES, timer)
+        elif layout == "rowid":
             timer("facts inserts", lambda: _insert(conn, FACT_INSERT, facts))
             timer("provenance inserts", lambda: _insert(conn, PROV_INSERT, prov))
             _run_sql(conn, ROWID_INDEXES, timer)
@@ -143,7 +163,9 @@ def load(layout: str, facts: list[tuple], prov: list[tuple], tmp: str | None, ca
             conn.execute(f"PRAGMA cache_size = -{cache_kib}")
             _run_sql(conn, COVERING, timer)
         conn.execute("COMMIT")
-        n = conn.execute("SELECT (SELECT count(*) FROM facts), (SELECT count(*) FROM provenance)").fetchone()
+        records = ("SELECT sum(json_array_length(provenance)) FROM facts" if layout == "inline"
+                   else "SELECT count(*) FROM provenance")
+        n = conn.execute(f"SELECT (SELECT count(*) FROM facts), ({records})").fetchone()
         assert n == (len(facts), len(prov)), n
         size = sum(f.stat().st_size for f in Path(folder).iterdir())
         timer.steps["_size_mib"] = (size / 2**20, 0.0)
@@ -153,8 +175,9 @@ def load(layout: str, facts: list[tuple], prov: list[tuple], tmp: str | None, ca
     return timer
 
 
-LAYOUTS = [("rowid (the store's layout), 512 MiB cache (previous setting)", "rowid", 524288),
-           ("rowid (the store's layout), 16 MiB cache", "rowid", CACHE_KIB),
+LAYOUTS = [("rowid + provenance table (schema 1), 512 MiB cache (session 1 setting)", "rowid", 524288),
+           ("rowid + provenance table (schema 1), 16 MiB cache", "rowid", CACHE_KIB),
+           ("rowid, provenance inline as JSON (schema 2, the store's layout), 16 MiB cache", "inline", CACHE_KIB),
            ("without rowid, arrival order", "arrival", CACHE_KIB),
            ("without rowid, sorted in Python", "sorted", CACHE_KIB),
            ("without rowid, via staging", "staging", CACHE_KIB)]
@@ -169,11 +192,12 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     load_start = os.getloadavg()[0]
     facts, prov = make_rows(args.facts)
+    inline = inline_rows(facts, prov)
     print(f"{len(facts):,} fact rows made", flush=True)
     results: dict[str, list[Timer]] = {name: [] for name, _, _ in LAYOUTS}
     for r in range(args.rounds):
         for name, layout, cache in (LAYOUTS if r % 2 == 0 else LAYOUTS[::-1]):
-            t = load(layout, facts, prov, args.tmp, cache)
+            t = load(layout, facts, prov, args.tmp, cache, inline)
             results[name].append(t)
             total = sum(c for k, (_, c) in t.steps.items() if not k.startswith("_"))
             print(f"{name}: {total:.1f} CPU-s, load average {os.getloadavg()[0]:.1f}", flush=True)
@@ -200,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     best = min(cpu_of, key=cpu_of.get)
     lines += ["", f"Lowest total CPU in this run: {best} ({cpu_of[best]:.2f} s)."]
     if best.startswith("rowid"):
+        lines.append("Provenance inline drops the second table, its inserts and its unique key index: each fact "
+                     "is one appended row. ")
         lines.append("A WITHOUT ROWID table saves the separate id and key indexes, but filling a B-tree keyed by "
                      "a hash-like fact id costs more than appending rows and building the index afterwards with "
                      "the sorter (arrival order: random inserts; sorted: the sort plus ordered inserts; staging: "

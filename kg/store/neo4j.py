@@ -30,6 +30,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 from kg.model import PREDICATES, Entity, Fact, Provenance, SourceInfo, Synonym, fact_id
 from kg.store.base import GraphStats, GraphStore, Path, StoreError, batched
+from kg.store.provenance import merge_records
 from kg.store.sqlite import BulkLoadReport  # the same report for both stores (stdlib-only module)
 from kg.store.sqlite import _safe as safe_text  # the same surrogate repair for both stores
 
@@ -154,7 +155,7 @@ def xref_rows(e: Entity) -> list[dict[str, Any]]:
 
 def fact_properties(f: Fact) -> dict[str, Any]:
     """Relationship properties of a new fact (its provenance one record per source and curator)."""
-    prov = _merge_provenance([], f.provenance)
+    prov = merge_records([], f.provenance)
     return {"id": f.id, "prov": _prov_json(prov), "n": len(prov), "sources": sorted({p.source for p in prov})}
 
 
@@ -169,29 +170,6 @@ def _entity_from(props: dict[str, Any]) -> Entity:
 
 def _fact_from(fid: str, predicate: str, subject: str, obj: str, prov: str | None) -> Fact:
     return Fact(subject, predicate, obj, [Provenance(**p) for p in json.loads(prov or "[]")], id=fid)
-
-
-def _clean_provenance(p: Provenance) -> Provenance:
-    """The record as a store gives it back: empty strings, not None; no curator is None."""
-    return Provenance(source=p.source, version=p.version or "", license=p.license or "",
-                      evidence=dict(p.evidence or {}), curator=p.curator or None,
-                      created_at=p.created_at, change_id=p.change_id)
-
-
-def _merge_provenance(old: list[Provenance], new: Iterable[Provenance]) -> list[Provenance]:
-    """One record per (source, curator), as in SQLite: a new record for the same pair replaces the
-    old one in place; other records are appended in order."""
-    out = list(old)
-    where = {(p.source, p.curator or ""): i for i, p in enumerate(out)}
-    for p in new:
-        p = _clean_provenance(p)
-        key = (p.source, p.curator or "")
-        if key in where:
-            out[where[key]] = p
-        else:
-            where[key] = len(out)
-            out.append(p)
-    return out
 
 
 def _prov_json(prov: list[Provenance]) -> str:
@@ -551,9 +529,9 @@ class Neo4jStore(GraphStore):
         merged: dict[str, Fact] = {}
         for f in batch:  # the same fact twice in one batch: one fact, provenance of both
             if f.id in merged:
-                merged[f.id].provenance = _merge_provenance(merged[f.id].provenance, f.provenance)
+                merged[f.id].provenance = merge_records(merged[f.id].provenance, f.provenance)
             else:
-                merged[f.id] = Fact(f.subject, f.predicate, f.object, _merge_provenance([], f.provenance), id=f.id)
+                merged[f.id] = Fact(f.subject, f.predicate, f.object, merge_records([], f.provenance), id=f.id)
         ends = sorted({f.subject for f in merged.values()} | {f.object for f in merged.values()})
         present = {r["id"] for r in tx.run("UNWIND $ids AS x MATCH (e:Entity {id: x}) RETURN e.id AS id", ids=ends)}
         for f in list(merged.values()):
@@ -592,7 +570,7 @@ class Neo4jStore(GraphStore):
             if f.id in existing:
                 stored = existing[f.id]
                 old = [Provenance(**p) for p in json.loads(stored["prov"] or "[]")]
-                prov = _merge_provenance(old, f.provenance)
+                prov = merge_records(old, f.provenance)
                 updates.append({"id": f.id, "s": stored["s"], "o": stored["o"], "prov": _prov_json(prov),
                                 "n": len(prov), "sources": sorted({p.source for p in prov})})
             else:

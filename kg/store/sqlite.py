@@ -5,9 +5,12 @@ Layout (see docs/store.md):
 - `synonyms` every name of an entity, one row each: the preferred name (kind "name") and its synonyms,
   with a normalised lowercase form; `names_fts` (FTS5, porter + unicode61) indexes them by the same rowid
 - `xrefs` (curie, prefix-folded key, entity id), used by `resolve()`
-- `facts` (id, subject, predicate, object) with covering indexes (subject, predicate, id, object) and
-  (object, predicate, id, subject): 1-hop lookups read one index range already ordered by fact id
-- `provenance` (one row per fact + source + curator), `sources`, `meta` (schema version, stats cache)
+- `facts` (id, subject, predicate, object, provenance) with covering indexes (subject, predicate, id, object)
+  and (object, predicate, id, subject): 1-hop lookups read one index range already ordered by fact id.
+  A fact's provenance records (one per source + curator) are a compact JSON list in its own row
+  (kg/store/provenance.py): a fact is read with one row lookup, and a build writes one row and no
+  second table and index per fact (schema version 2; version 1 had a `provenance` table)
+- `sources`, `meta` (schema version, stats cache)
 
 Reads use one connection per thread; every write method runs in a transaction (nested calls use
 savepoints), so curation can group writes with `with store.transaction(): ...`.
@@ -28,11 +31,12 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Iterable, Iterator, Sequence
 
-from kg.model import PREDICATES, Entity, Fact, Provenance, SourceInfo, Synonym, dumps
+from kg.model import PREDICATES, Entity, Fact, SourceInfo, Synonym, dumps
 from kg.store.base import GraphStats, GraphStore, Path, StoreError, batched
+from kg.store.provenance import RecordEncoder, decode_records, encode_records, merge_records
 from kg.store.sqlite_queries import FACTS_AFTER, FACTS_BY_IDS, facts_count, facts_page
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 _CHUNK = 5000                 # rows per executemany batch
 _NAME_KIND = "name"           # synonyms.kind of the row holding an entity's preferred name
 DEFAULT_HUB_DEGREE = 2000     # path search does not expand nodes with more edges than this (see shortest_paths)
@@ -75,18 +79,8 @@ CREATE TABLE IF NOT EXISTS facts (
     id TEXT NOT NULL,
     subject TEXT NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
     predicate TEXT NOT NULL,
-    object TEXT NOT NULL REFERENCES entities(id) ON DELETE CASCADE
-);
-CREATE TABLE IF NOT EXISTS provenance (
-    rowid INTEGER PRIMARY KEY,
-    fact_id TEXT NOT NULL REFERENCES facts(id) ON DELETE CASCADE,
-    source TEXT NOT NULL,
-    version TEXT NOT NULL DEFAULT '',
-    license TEXT NOT NULL DEFAULT '',
-    evidence TEXT NOT NULL DEFAULT '{}',
-    curator TEXT NOT NULL DEFAULT '',  -- '' for imported facts (NULL would defeat the unique index)
-    created_at TEXT,
-    change_id TEXT
+    object TEXT NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+    provenance TEXT NOT NULL DEFAULT '[]'  -- JSON list, one record per (source, curator)
 );
 """
 
@@ -95,7 +89,6 @@ _BULK_INDEXES = {
     "facts_id": "CREATE UNIQUE INDEX IF NOT EXISTS facts_id ON facts(id)",
     "facts_sp": "CREATE INDEX IF NOT EXISTS facts_sp ON facts(subject, predicate, id, object)",
     "facts_op": "CREATE INDEX IF NOT EXISTS facts_op ON facts(object, predicate, id, subject)",
-    "provenance_key": "CREATE UNIQUE INDEX IF NOT EXISTS provenance_key ON provenance(fact_id, source, curator)",
 }
 _FTS = ("CREATE VIRTUAL TABLE IF NOT EXISTS names_fts USING fts5("
         "text, tokenize='porter unicode61 remove_diacritics 2', prefix='2 3')")
@@ -124,6 +117,14 @@ def fts_query(text: str) -> str | None:
     quoted = [f'"{w}"' for w in words]
     quoted[-1] += "*"
     return " ".join(quoted)
+
+
+@dataclass
+class FactCounts:
+    """The bulk load's tally of the facts it wrote, for the stats cache."""
+    facts: int = 0
+    by_predicate: Counter = field(default_factory=Counter)
+    by_source: Counter = field(default_factory=Counter)     # facts with at least one record of the source
 
 
 @dataclass
@@ -171,7 +172,8 @@ def _safe(text: str) -> str:
         text.encode("utf-8")
         return text
     except UnicodeEncodeError:
-        return text.encode("utf-8", "replace").decode("utf-8")
+        # UTF-16 keeps a lone surrogate as a code unit, which decoding with "replace" turns into U+FFFD
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 def _json_list(ids: Iterable[str]) -> str:
@@ -448,20 +450,9 @@ class SQLiteStore(GraphStore):
     # ---- facts --------------------------------------------------------------------------------
     @staticmethod
     def _facts_from_rows(rows: Iterable[tuple]) -> list[Fact]:
-        """Facts from rows of FACT_PROV_COLUMNS (a fact's provenance records on adjacent rows, in order;
-        NULL provenance columns for a fact without records)."""
-        out: list[Fact] = []
-        last = None
-        for fid, subject, predicate, obj, source, version, license_, evidence, curator, created_at, change_id in rows:
-            if fid != last:
-                out.append(Fact(subject=subject, predicate=predicate, object=obj, id=fid, provenance=[]))
-                last = fid
-            if source is not None:
-                out[-1].provenance.append(Provenance(
-                    source=source, version=version, license=license_,
-                    evidence=json.loads(evidence) if evidence != "{}" else {}, curator=curator or None,
-                    created_at=created_at, change_id=change_id))
-        return out
+        """Facts from rows of (id, subject, predicate, object, provenance JSON)."""
+        return [Fact(subject=subject, predicate=predicate, object=obj, id=fid, provenance=decode_records(prov))
+                for fid, subject, predicate, obj, prov in rows]
 
     def get_fact(self, fact_id: str) -> Fact | None:
         facts = self.get_facts([fact_id])
@@ -664,36 +655,37 @@ class SQLiteStore(GraphStore):
             delta = _StatsDelta()
             for chunk in batched(facts, _CHUNK):
                 self._check_endpoints(conn, chunk)
-                self._fact_delta(conn, chunk, delta)
-                conn.executemany("INSERT INTO facts(id, subject, predicate, object) VALUES (?, ?, ?, ?) "
-                                 "ON CONFLICT(id) DO NOTHING",
-                                 [(f.id, f.subject, f.predicate, f.object) for f in chunk])
-                conn.executemany(
-                    "INSERT INTO provenance(fact_id, source, version, license, evidence, curator, created_at, "
-                    "change_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(fact_id, source, curator) DO UPDATE "
-                    "SET version = excluded.version, license = excluded.license, evidence = excluded.evidence, "
-                    "created_at = excluded.created_at, change_id = excluded.change_id",
-                    _provenance_rows(chunk))
+                merged = self._merged_with_stored(conn, chunk, delta)
+                conn.executemany("INSERT INTO facts(id, subject, predicate, object, provenance) "
+                                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET provenance = excluded.provenance",
+                                 [(f.id, f.subject, f.predicate, f.object, encode_records(f.provenance))
+                                  for f in merged])
                 n += len(chunk)
             self._finish_write(conn, delta)
         return n
 
     @staticmethod
-    def _fact_delta(conn: sqlite3.Connection, chunk: list[Fact], delta: _StatsDelta) -> None:
-        """Count the facts and (fact, source) pairs of `chunk` that are new to the graph."""
+    def _merged_with_stored(conn: sqlite3.Connection, chunk: list[Fact], delta: _StatsDelta) -> list[Fact]:
+        """The facts of `chunk` once each, their provenance merged into what the store holds (a record for a
+        (source, curator) pair already there replaces it); counts the facts and (fact, source) pairs that
+        are new to the graph into `delta`."""
         ids = _json_list({f.id for f in chunk})
-        known = {r[0] for r in conn.execute("SELECT id FROM facts WHERE id IN (SELECT value FROM json_each(?))", (ids,))}
-        pairs = set(conn.execute("SELECT DISTINCT fact_id, source FROM provenance "
-                                 "WHERE fact_id IN (SELECT value FROM json_each(?))", (ids,)).fetchall())
+        stored = {fid: decode_records(prov) for fid, prov in conn.execute(
+            "SELECT id, provenance FROM facts WHERE id IN (SELECT value FROM json_each(?))", (ids,))}
+        merged: dict[str, Fact] = {}
         for f in chunk:
-            if f.id not in known:
-                known.add(f.id)
+            old = merged[f.id].provenance if f.id in merged else stored.get(f.id)
+            if old is None:
                 delta.facts += 1
                 delta.by_predicate[f.predicate] += 1
-            for p in f.provenance:
-                if (f.id, p.source) not in pairs:
-                    pairs.add((f.id, p.source))
-                    delta.source_facts[p.source] += 1
+                old = []
+            had = {p.source for p in old}
+            records = merge_records(old, f.provenance)
+            for source in dict.fromkeys(p.source for p in records):
+                if source not in had:
+                    delta.source_facts[source] += 1
+            merged[f.id] = Fact(f.subject, f.predicate, f.object, records, id=f.id)
+        return list(merged.values())
 
     @staticmethod
     def _deletion_delta(conn: sqlite3.Connection, ids_json: str, delta: _StatsDelta) -> None:
@@ -702,8 +694,10 @@ class SQLiteStore(GraphStore):
                                     "(SELECT value FROM json_each(?)) GROUP BY predicate", (ids_json,)):
             delta.facts -= n
             delta.by_predicate[pred] -= n
-        for source, n in conn.execute("SELECT source, count(DISTINCT fact_id) FROM provenance WHERE fact_id IN "
-                                      "(SELECT value FROM json_each(?)) GROUP BY source", (ids_json,)):
+        for source, n in conn.execute(
+                "SELECT source, count(*) FROM (SELECT DISTINCT f.rowid, p.value ->> 'source' AS source "
+                "FROM facts f, json_each(f.provenance) p WHERE f.id IN (SELECT value FROM json_each(?))) "
+                "GROUP BY source", (ids_json,)):
             delta.source_facts[source] -= n
 
     def _check_endpoints(self, conn: sqlite3.Connection, chunk: list[Fact]) -> None:
@@ -740,7 +734,7 @@ class SQLiteStore(GraphStore):
             self._deletion_delta(conn, _json_list(touching), delta)
             conn.execute("DELETE FROM names_fts WHERE rowid IN (SELECT rowid FROM synonyms WHERE entity_id = ?)",
                          (entity_id,))
-            # facts, provenance, synonyms and xrefs go by ON DELETE CASCADE
+            # facts (with their provenance), synonyms and xrefs go by ON DELETE CASCADE
             conn.execute("DELETE FROM entities WHERE id = ?", (entity_id,))
             self._finish_write(conn, delta)
 
@@ -797,15 +791,14 @@ class SQLiteStore(GraphStore):
                     self._write_entities(conn, chunk, fts=False)
                     known.update(e.id for e in chunk)
                     bar.update(len(chunk))
-            fact_sql = "INSERT INTO facts(id, subject, predicate, object) VALUES (?, ?, ?, ?)"
-            # imported records have no curator, time or change id: binding 5 columns instead of 8 is cheaper
-            plain_prov_sql = ("INSERT INTO provenance(fact_id, source, version, license, evidence) "
-                              "VALUES (?, ?, ?, ?, ?)")
-            prov_sql = ("INSERT INTO provenance(fact_id, source, version, license, evidence, curator, "
-                        "created_at, change_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            fact_sql = "INSERT INTO facts(id, subject, predicate, object, provenance) VALUES (?, ?, ?, ?, ?)"
+            encode = RecordEncoder()
+            tally = FactCounts(by_source=encode.fact_sources)
             with clock("facts"), tqdm(desc="facts", unit=" facts", disable=not show, file=sys.stderr) as bar:
                 for chunk in batched(facts, 20000):
-                    fact_rows, prov_rows, curated = _bulk_rows(chunk, known)
+                    fact_rows = _bulk_rows(chunk, known, encode)
+                    tally.facts += len(fact_rows)
+                    tally.by_predicate.update(row[2] for row in fact_rows)
                     if len(fact_rows) != len(chunk):
                         if not skip_dangling:
                             bad = next(f for f in chunk if f.subject not in known or f.object not in known)
@@ -814,11 +807,12 @@ class SQLiteStore(GraphStore):
                                              f"{end} is not an entity of the graph")
                         skipped += len(chunk) - len(fact_rows)
                     conn.executemany(fact_sql, fact_rows)
-                    conn.executemany(prov_sql if curated else plain_prov_sql, prov_rows)
                     bar.update(len(chunk))
             with clock("indexes"):
-                self._build_indexes(conn, show, clock)
-            self._bump_generation(conn)
+                merged = self._build_indexes(conn, show, clock)
+            generation = self._bump_generation(conn)
+            if fresh and not merged:     # the tally is the graph: cache the stats now, not on first use
+                self._store_stats(conn, self._compute_stats(conn, tally), generation)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -834,44 +828,58 @@ class SQLiteStore(GraphStore):
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA optimize")
-        counts = conn.execute("SELECT (SELECT count(*) FROM entities), (SELECT count(*) FROM facts), "
-                              "(SELECT count(*) FROM provenance)").fetchone()
-        return BulkLoadReport(entities=counts[0], facts=counts[1], provenance=counts[2], skipped_facts=skipped,
+        counts = conn.execute("SELECT (SELECT count(*) FROM entities), (SELECT count(*) FROM facts)").fetchone()
+        # the records written are the records stored unless rows were merged (a scan of every row's JSON)
+        records = (encode.records if fresh and not merged else
+                   conn.execute("SELECT sum(json_array_length(provenance)) FROM facts").fetchone()[0] or 0)
+        return BulkLoadReport(entities=counts[0], facts=counts[1], provenance=records, skipped_facts=skipped,
                               seconds=time.perf_counter() - start, phases=clock.wall, cpu_phases=clock.cpu)
 
-    def _build_indexes(self, conn: sqlite3.Connection, show: bool, clock: "_PhaseClock") -> None:
-        """Build the dropped indexes and the name index, each timed as phase "index <name>"."""
+    def _build_indexes(self, conn: sqlite3.Connection, show: bool, clock: "_PhaseClock") -> bool:
+        """Build the dropped indexes and the name index, each timed as phase "index <name>". True when
+        facts given more than once had to be merged first."""
         from tqdm import tqdm
 
+        merged = False
         for step in tqdm([*_BULK_INDEXES, "names"], desc="indexes", disable=not show, file=sys.stderr):
             with clock(f"index {step}"):
-                self._build_index(conn, step)
+                merged = self._build_index(conn, step) or merged
+        return merged
 
-    def _build_index(self, conn: sqlite3.Connection, step: str) -> None:
-        if step in ("facts_id", "provenance_key"):
+    def _build_index(self, conn: sqlite3.Connection, step: str) -> bool:
+        if step == "facts_id":
             try:
                 conn.execute(_BULK_INDEXES[step])
             except sqlite3.IntegrityError:
-                self._drop_duplicates(conn, step)
+                self._merge_duplicates(conn)
                 conn.execute(_BULK_INDEXES[step])
+                return True
         elif step == "names":
             conn.execute(_FTS)
             conn.execute("INSERT INTO names_fts(rowid, text) SELECT rowid, text FROM synonyms")
         else:
             conn.execute(_BULK_INDEXES[step])
+        return False
 
     @staticmethod
-    def _drop_duplicates(conn: sqlite3.Connection, index: str) -> None:
-        """A fact given twice keeps its first row; a provenance record given twice its last."""
-        if index == "facts_id":
-            conn.execute("CREATE INDEX temp_dupes ON facts(id)")
-            conn.execute("DELETE FROM facts WHERE rowid IN (SELECT b.rowid FROM facts a JOIN facts b "
-                         "ON a.id = b.id AND a.rowid < b.rowid)")
-        else:
-            conn.execute("CREATE INDEX temp_dupes ON provenance(fact_id, source, curator)")
-            conn.execute("DELETE FROM provenance WHERE rowid IN (SELECT a.rowid FROM provenance a "
-                         "JOIN provenance b ON a.fact_id = b.fact_id AND a.source = b.source "
-                         "AND a.curator = b.curator AND a.rowid < b.rowid)")
+    def _merge_duplicates(conn: sqlite3.Connection) -> None:
+        """A fact given twice (or already in the store) keeps its first row, with the provenance of every
+        row merged in row order: a later record for the same (source, curator) replaces the earlier one."""
+        conn.execute("CREATE INDEX temp_dupes ON facts(id)")
+        rows = conn.execute("SELECT rowid, id, provenance FROM facts WHERE id IN "
+                            "(SELECT id FROM facts GROUP BY id HAVING count(*) > 1) ORDER BY id, rowid").fetchall()
+        keep: dict[str, tuple[int, list]] = {}
+        drop: list[tuple[int]] = []
+        for rowid, fid, prov in rows:
+            if fid in keep:
+                first, records = keep[fid]
+                keep[fid] = (first, merge_records(records, decode_records(prov)))
+                drop.append((rowid,))
+            else:
+                keep[fid] = (rowid, decode_records(prov))
+        conn.executemany("UPDATE facts SET provenance = ? WHERE rowid = ?",
+                         [(encode_records(records), rowid) for rowid, records in keep.values()])
+        conn.executemany("DELETE FROM facts WHERE rowid = ?", drop)
         conn.execute("DROP INDEX temp_dupes")
 
     # ---- sources, metadata, counts ------------------------------------------------------------
@@ -919,16 +927,24 @@ class SQLiteStore(GraphStore):
                 conn.execute("PRAGMA busy_timeout = 30000")
         return stats
 
-    def _compute_stats(self, conn: sqlite3.Connection) -> GraphStats:
+    def _compute_stats(self, conn: sqlite3.Connection, fact_counts: "FactCounts | None" = None) -> GraphStats:
+        """Count everything, or only the entities when `fact_counts` (the bulk load's tally) are given: the
+        facts' part reads every fact's provenance JSON, seconds on millions of facts."""
         entities = conn.execute("SELECT count(*) FROM entities").fetchone()[0]
-        facts = conn.execute("SELECT count(*) FROM facts").fetchone()[0]
         by_type = dict(conn.execute("SELECT type, count(*) FROM entities GROUP BY type ORDER BY type"))
-        by_predicate = dict(conn.execute("SELECT predicate, count(*) FROM facts GROUP BY predicate ORDER BY predicate"))
         ent_by_source = dict(conn.execute(
             "SELECT j.value, count(DISTINCT entities.id) FROM entities, json_each(entities.sources) j GROUP BY j.value"))
-        # distinct facts per source: (fact_id, source) pairs come in index order, no sort needed
-        fact_by_source = dict(conn.execute(
-            "SELECT source, count(*) FROM (SELECT DISTINCT fact_id, source FROM provenance) GROUP BY source"))
+        if fact_counts is None:
+            facts = conn.execute("SELECT count(*) FROM facts").fetchone()[0]
+            by_predicate = dict(conn.execute(
+                "SELECT predicate, count(*) FROM facts GROUP BY predicate ORDER BY predicate"))
+            fact_by_source = dict(conn.execute(
+                "SELECT source, count(*) FROM (SELECT DISTINCT f.rowid, p.value ->> 'source' AS source "
+                "FROM facts f, json_each(f.provenance) p) GROUP BY source"))
+        else:
+            facts = fact_counts.facts
+            by_predicate = dict(sorted(fact_counts.by_predicate.items()))
+            fact_by_source = dict(fact_counts.by_source)
         by_source = _by_source(ent_by_source, fact_by_source, _source_infos(conn))
         return GraphStats(entities=entities, facts=facts, by_source=by_source, by_type=by_type,
                           by_predicate=by_predicate)
@@ -954,38 +970,13 @@ def _by_source(entities: dict[str, int], facts: dict[str, int],
 
 
 
-def _bulk_rows(chunk: list[Fact], known: set[str]) -> tuple[list[tuple], list[tuple], bool]:
-    """Insert rows for the facts of `chunk` whose endpoints are both in `known`, and their provenance.
-    Provenance rows have 5 columns (fact id, source, version, license, evidence) while no record has a
-    curator, time or change id, else 8 for all of them (binding 5 is cheaper, and imports have none).
-    One pass, no per-row helper calls: this loop runs once per fact of a build."""
-    fact_rows: list[tuple] = []
-    prov_rows: list[tuple] = []
-    add_fact, add_prov = fact_rows.append, prov_rows.append
-    encode = dumps
-    curated = False
+def _bulk_rows(chunk: list[Fact], known: set[str], encode: RecordEncoder) -> list[tuple]:
+    """Insert rows (id, subject, predicate, object, provenance JSON) for the facts of `chunk` whose endpoints
+    are both in `known`. One pass, no per-row helper calls but the encoder: this runs once per fact of a build."""
+    rows: list[tuple] = []
+    add = rows.append
     for f in chunk:
         s, o = f.subject, f.object
-        if s not in known or o not in known:
-            continue
-        fid = f.id
-        add_fact((fid, s, f.predicate, o))
-        for p in f.provenance:
-            if p.curator or p.created_at or p.change_id:
-                curated = True
-            ev = p.evidence
-            add_prov((fid, p.source, p.version or "", p.license or "", encode(ev) if ev else "{}"))
-    if curated:   # rare (imports carry no curation): redo the rows with all 8 columns
-        kept = [f for f in chunk if f.subject in known and f.object in known]
-        prov_rows = _provenance_rows(kept)
-    return fact_rows, prov_rows, curated
-
-
-def _provenance_rows(facts: list[Fact]) -> list[tuple]:
-    rows = []
-    for f in facts:
-        for p in f.provenance:
-            rows.append((f.id, p.source, p.version or "", p.license or "",
-                         dumps(p.evidence) if p.evidence else "{}",
-                         p.curator or "", p.created_at, p.change_id))
+        if s in known and o in known:
+            add((f.id, s, f.predicate, o, encode(f.provenance)))
     return rows

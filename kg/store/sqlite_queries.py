@@ -9,14 +9,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-# the columns a fact page returns: the fact, then one provenance record (NULLs when it has none)
-FACT_PROV_COLUMNS = ("f.id, f.subject, f.predicate, f.object, p.source, p.version, p.license, p.evidence, "
-                     "p.curator, p.created_at, p.change_id")
-# facts by id (?: a JSON list of ids), and a page of every fact after id ? (LIMIT ?), both with provenance
-FACTS_BY_IDS = (f"SELECT {FACT_PROV_COLUMNS} FROM facts f LEFT JOIN provenance p ON p.fact_id = f.id "
-                "WHERE f.id IN (SELECT value FROM json_each(?)) ORDER BY f.id, p.rowid")
-FACTS_AFTER = (f"SELECT {FACT_PROV_COLUMNS} FROM (SELECT id, subject, predicate, object FROM facts WHERE id > ? "
-               "ORDER BY id LIMIT ?) f LEFT JOIN provenance p ON p.fact_id = f.id ORDER BY f.id, p.rowid")
+# the columns a fact read returns: the fact and its provenance records (a JSON list)
+FACT_COLUMNS = "id, subject, predicate, object, provenance"
+# facts by id (?: a JSON list of ids), and a page of every fact after id ? (LIMIT ?)
+FACTS_BY_IDS = f"SELECT {FACT_COLUMNS} FROM facts WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id"
+FACTS_AFTER = f"SELECT {FACT_COLUMNS} FROM facts WHERE id > ? ORDER BY id LIMIT ?"
 
 
 def _numbered(first: int, n: int) -> str:
@@ -25,12 +22,13 @@ def _numbered(first: int, n: int) -> str:
 
 @lru_cache(maxsize=512)
 def fact_arms(direction: str, n_preds: int, per_predicate: bool, n_types: int) -> tuple[str, ...]:
-    """SELECTs of (id, subject, predicate, object) that together give the facts touching ?1, each once.
+    """SELECTs of (id, rowid) that together give the facts touching ?1, each once.
 
     Predicates are ?2..?(n_preds+1) (none: every predicate), other-end types follow. With direction
     "both" the incoming arms leave out self-loops (the outgoing ones have them). per_predicate=True
     writes one arm per direction and predicate: each reads a covering-index range already in fact-id
-    order, so SQLite merges them and a LIMIT stops early instead of sorting all the facts of a hub.
+    order, so SQLite merges them and a LIMIT stops early instead of sorting all the facts of a hub; the
+    rows (provenance included) are then read by rowid for the page only.
     """
     if direction not in ("out", "in", "both"):
         raise ValueError(f"direction must be 'out', 'in' or 'both', not {direction!r}")
@@ -55,20 +53,19 @@ def fact_arms(direction: str, n_preds: int, per_predicate: bool, n_types: int) -
             if types:
                 join = f" JOIN entities e ON e.id = f.{other}"
                 where.append(types)
-            arms.append(f"SELECT f.id, f.subject, f.predicate, f.object FROM facts f{join} "
+            arms.append(f"SELECT f.id, f.rowid AS rid FROM facts f{join} "
                         f"WHERE {' AND '.join(where)}")
     return tuple(arms)
 
 
 @lru_cache(maxsize=512)
 def facts_page(direction: str, n_preds: int, n_types: int) -> str:
-    """One page of facts touching ?1 in fact-id order, joined with their provenance records: LIMIT and
-    OFFSET are the two parameters after the types. Rows come ordered by fact, then record (insertion
-    order), so a fact's records are adjacent."""
+    """One page of facts touching ?1 in fact-id order, with their provenance: LIMIT and OFFSET are the two
+    parameters after the types."""
     arms = fact_arms(direction, n_preds, True, n_types)
     lim = 2 + n_preds + n_types
-    return (f"SELECT {FACT_PROV_COLUMNS} FROM ({' UNION ALL '.join(arms)} ORDER BY 1 LIMIT ?{lim} OFFSET ?{lim + 1}) f "
-            "LEFT JOIN provenance p ON p.fact_id = f.id ORDER BY f.id, p.rowid")
+    return (f"SELECT f.id, f.subject, f.predicate, f.object, f.provenance FROM ({' UNION ALL '.join(arms)} "
+            f"ORDER BY 1 LIMIT ?{lim} OFFSET ?{lim + 1}) page JOIN facts f ON f.rowid = page.rid ORDER BY page.id")
 
 
 @lru_cache(maxsize=512)

@@ -12,7 +12,7 @@ import pytest
 from kg.model import Fact, Provenance
 from kg.store import open_store
 from kg.store.base import StoreError
-from kg.store.sqlite import SQLiteStore, fts_query, normalise_name
+from kg.store.sqlite import SCHEMA_VERSION, SQLiteStore, _safe, fts_query, normalise_name
 from tests.store.test_store_contract import (DM, ENTITIES, FACTS, HTN, INS, METFORMIN, PPARG, SOURCES, T2D,
                                              load_graph, _e)
 
@@ -35,7 +35,7 @@ def test_file_is_wal_with_foreign_keys_and_schema_version(loaded):
     store, _, path = loaded
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "1"
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == SCHEMA_VERSION
     assert store._conn().execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert store._conn().execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
 
@@ -143,7 +143,7 @@ def test_bulk_load_builds_the_same_graph_with_indexes(loaded, tmp_path):
         report = bulk.bulk_load(iter(ENTITIES), iter(doubled), progress=False)
         assert (report.entities, report.facts) == (len(ENTITIES), len(FACTS))
         assert report.provenance == sum(len(f.provenance) for f in FACTS)
-        assert {"facts_id", "facts_sp", "facts_op", "provenance_key", "names_fts"} <= _indexes(bulk_path)
+        assert {"facts_id", "facts_sp", "facts_op", "names_fts"} <= _indexes(bulk_path)
         plan = " ".join(str(r) for r in bulk._conn().execute(
             "EXPLAIN QUERY PLAN SELECT id, object FROM facts WHERE subject = ? AND predicate = ? ORDER BY id",
             (T2D, "treats")))
@@ -216,6 +216,7 @@ def test_query_helpers():
 def test_lone_surrogates_from_decoded_json_do_not_raise(loaded):
     store, _, _ = loaded
     bad = "MESH:\ud800"
+    assert _safe(bad) == "MESH:\ufffd" and _safe("\ud83d\ude00") == "\U0001f600"   # a valid pair is kept
     assert store.search("high \ud800 blood")[0].id == HTN
     assert store.resolve(bad) is None
     assert store.get_entity(bad) is None
@@ -335,7 +336,7 @@ def test_bulk_load_settings_change_speed_not_the_graph(tmp_path):
         assert gc.isenabled()            # the collector paused for the load only
         assert report.skipped_facts == 1 and report.facts == len(FACTS) + 1
         phases = {"entities", "facts", "indexes", "index facts_id", "index facts_sp", "index facts_op",
-                  "index provenance_key", "index names"}
+                  "index names"}
         assert set(report.phases) == set(report.cpu_phases) == phases
         assert report.phases["indexes"] >= report.phases["index facts_sp"] > 0
         assert store._conn().execute("PRAGMA cache_size").fetchone()[0] == -65536
@@ -381,5 +382,25 @@ def test_bulk_load_failure_rolls_back_everything(tmp_path, monkeypatch):
         monkeypatch.setattr(SQLiteStore, "_build_index", original)
         report = store.bulk_load(ENTITIES, FACTS)
         assert report.facts == len(FACTS) and store.count_facts(T2D) > 0
+    finally:
+        store.close()
+
+
+def test_a_fresh_bulk_load_caches_the_stats_it_tallied(tmp_path):
+    """The load counts facts per predicate and source as it writes them and caches the stats; they must
+    equal what counting the stored file gives."""
+    store = SQLiteStore(str(tmp_path / "tally.sqlite"), create=True)
+    try:
+        store.set_sources(SOURCES)
+        dangling = Fact(METFORMIN, "treats", "DOID:0000000", [Provenance("hetionet")])
+        two_sources = Fact(METFORMIN, "treats", HTN, [Provenance("hetionet"), Provenance("do"),
+                                                      Provenance("hetionet", version="2")])
+        store.bulk_load(ENTITIES, FACTS + [dangling, two_sources], skip_dangling=True)
+        conn = store._conn()
+        cached, _ = store._stats_cache(conn)
+        assert cached is not None                          # no counting pass needed after the load
+        counted = store._compute_stats(conn).to_json()
+        assert cached == counted and counted["facts"] == len(FACTS) + 1
+        assert [len(f.provenance) for f in store.facts(METFORMIN, limit=None) if f.object == HTN] == [2]
     finally:
         store.close()
