@@ -63,17 +63,23 @@ _ONSET_SUDDEN = re.compile(r"\b(?:sudden|suddenly|all of a sudden|out of nowhere
 _AGE_PATTERNS = [
     re.compile(r"\b(\d{1,3})[- ]?(?:years?|yrs?|yo|y/o|y\.o\.)(?:[- ]?old)?\b"),
     re.compile(r"\b(?:i'm|i am|im|aged?|age:?)\s+(\d{1,3})\b(?!\s*(?:%|kg|lbs?|pounds|cm|degrees|times|minutes|hours|days|weeks|months))"),
+    # "mum is 84", "she's 7": a person, then the number (not "her temperature is 39")
+    re.compile(r"\b(?:he|she|mum|mom|mother|dad|father|grandma|grandpa|grandmother|grandfather|grandad|granny|nan|"
+               r"son|daughter|husband|wife|partner|brother|sister|friend|child|boy|girl)(?:'s|\s+is|\s+was)\s+(\d{1,3})\b"
+               r"(?!\s*(?:%|kg|lbs?|pounds|cm|degrees|times|minutes|hours|days|weeks|months|\.\d))"),
 ]
 _MONTHS_OLD = re.compile(r"\b(\d{1,2}|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven)[- ](?:months?|weeks?)[- ]old\b")
 _OTHER_PERSON = re.compile(r"\bmy\s+(?:\d{1,3}[- ](?:years?|months?|weeks?)[- ]old\s+)?"
                            r"(son|daughter|baby|child|kid|boy|girl|husband|wife|father|dad|mother|mom|mum|"
-                           r"grandfather|grandmother|grandpa|grandma|brother|sister|partner|toddler|infant|newborn)\b")
+                           r"grandfather|grandmother|grandpa|grandma|grandad|granddad|granny|nan|nana|brother|sister|partner|toddler|infant|newborn)\b")
 _MALE = re.compile(r"\b(?:i'm a|i am a|im a|as a)\s+(?:\d{1,3}[- ]?(?:years?|yrs?)?[- ]?(?:old)?\s+)?"
                    r"(?:man|male|guy|gentleman|boy|dude)\b|\b\d{1,3}[- ]?(?:years?|yrs?|yo|y/o)[- ]?(?:old)?\s+(?:man|male|guy|boy)\b"
                    r"|\b\d{1,3}\s?m\b")
 _FEMALE = re.compile(r"\b(?:i'm a|i am a|im a|as a)\s+(?:\d{1,3}[- ]?(?:years?|yrs?)?[- ]?(?:old)?\s+)?"
                      r"(?:woman|female|lady|girl|mother|mom|mum)\b|\b\d{1,3}[- ]?(?:years?|yrs?|yo|y/o)[- ]?(?:old)?\s+"
                      r"(?:woman|female|lady|girl)\b|\b\d{1,3}\s?f\b|\bi(?:'m| am) pregnant\b|\bmy period\b")
+_GRANDPARENTS = {"grandfather", "grandmother", "grandpa", "grandma", "grandad", "granddad", "granny", "nan", "nana"}
+_ELDERLY = re.compile(r"\b(?:elderly|frail (?:old )?(?:man|woman|lady|mother|father|mum|dad)|in (?:his|her|their) (?:80s|90s|eighties|nineties))\b")
 _MALE_RELATIVES = {"son", "boy", "husband", "father", "dad", "grandfather", "grandpa", "brother"}
 _FEMALE_RELATIVES = {"daughter", "girl", "wife", "mother", "mom", "mum", "grandmother", "grandma", "sister"}
 _CLAUSE_SPLIT = re.compile(r"[.;!?\n]+|\bbut\b|\bhowever\b")
@@ -213,6 +219,8 @@ def parse_patient(text: str) -> PatientContext:
             ctx.age = 0.5
         elif other.group(1) == "toddler":
             ctx.age = 2
+        elif other.group(1) in _GRANDPARENTS:
+            ctx.age = 75.0   # a grandparent described by a relative: most are older; a said age overrides
     months = _MONTHS_OLD.search(low)
     if months:
         n = _number(months.group(1))
@@ -223,6 +231,8 @@ def parse_patient(text: str) -> PatientContext:
             if m and 0 < int(m.group(1)) < 120:
                 ctx.age = float(m.group(1))
                 break
+    if ctx.age is None and _ELDERLY.search(low):
+        ctx.age = 80.0       # "my elderly mother": no number, but the age group matters for triage
     if ctx.sex is None:
         if _FEMALE.search(low):
             ctx.sex = "female"

@@ -47,6 +47,9 @@ CONFIDENT_LEAD = 0.3
 # A condition calls for urgent or emergency care in the vote only when it explains this many reported findings
 # (or is ranked confidently).
 MIN_SUPPORT_TO_ESCALATE = 2
+# A leading candidate explaining this many reported findings raises a self-care complaint rule (which reads
+# one complaint) to routine even when it is not confidently ranked.
+WHOLE_PICTURE_SUPPORT = 3
 # Symptoms unchanged for this long (hours) are not the acute presentation of an emergency condition.
 STABLE_HOURS = 14 * 24
 # Age groups whose self-care complaints are still worth a routine visit (babies; frail older people).
@@ -305,13 +308,19 @@ def decide(red_flags: list[RedFlag], candidates: list[tuple[str, float, str]],
     for f in minor:
         level = level_max(level, f.level)
         reasons.append(f"recognised complaint: {f.reason}")
+    lead_support = max(candidates, key=lambda c: c[1])[3] if candidates and len(candidates[0]) > 3 else 0
     candidates = [_voting(c) for c in candidates]
     if candidates:
         lead = max(p for _, p, _ in candidates)
         cond_lvl, mass = condition_level([(p, lvl) for _, p, lvl in candidates])
         lead_level = next(lvl for _, p, lvl in candidates if p == lead)
-        if minor_level is not None and not (lead >= CONFIDENT_LEAD and LEVELS.index(lead_level) > LEVELS.index(minor_level)):
-            cond_lvl = minor_level    # the complaint is recognised; only a confident leading candidate outvotes it
+        higher = LEVELS.index(lead_level) > LEVELS.index(minor_level or "self-care")
+        if minor_level is not None and not (higher and lead >= CONFIDENT_LEAD):
+            # the complaint is recognised; only a confident leading candidate outvotes it. One that explains
+            # more of what was said (a mouth ulcer among joint pains and a rash is part of something else)
+            # asks for a doctor's visit, no more
+            bigger_picture = higher and lead_support >= WHOLE_PICTURE_SUPPORT
+            cond_lvl = level_max(minor_level, "routine") if bigger_picture else minor_level
         elif cond_lvl == "emergency" and longest_hours is not None and longest_hours >= STABLE_HOURS:
             # conditions that need emergency care are acute: the same complaint unchanged for weeks calls for
             # a doctor today, not an ambulance (red flags such as pain at rest still say emergency)

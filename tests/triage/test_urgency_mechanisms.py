@@ -164,7 +164,9 @@ def test_warning_signs_override_minor_complaints(rules, text, rule, level):
 def test_confident_leading_candidate_outvotes_a_minor_complaint(rules):
     text = "I've had the runs since yesterday but I'm drinking fine"
     assert level_of(rules, text, [("Scombroid food poisoning", CONFIDENT_LEAD + 0.1, "urgent", 3)], hours=24) == "urgent"
-    assert level_of(rules, text, [("Scombroid food poisoning", CONFIDENT_LEAD - 0.1, "urgent", 3)], hours=24) == "self-care"
+    assert level_of(rules, text, [("Scombroid food poisoning", CONFIDENT_LEAD - 0.1, "urgent", 1)], hours=24) == "self-care"
+    # a leading candidate that explains more of what was said asks for a doctor's visit, no more
+    assert level_of(rules, text, [("Scombroid food poisoning", CONFIDENT_LEAD - 0.1, "urgent", 3)], hours=24) == "routine"
 
 
 def test_a_red_flag_above_a_complaint_disables_it():
@@ -233,3 +235,22 @@ def test_every_level_is_used_and_every_rule_has_a_reason(rules):
 def test_pregnancy_stages_and_lateness_are_not_durations(clause, hours):
     got = parse_duration(clause)
     assert (got[1] if got else None) == hours
+
+
+@pytest.mark.parametrize("text, age", [
+    ("my elderly aunt has a temperature", 80.0),
+    ("my grandad is very confused today", 75.0),
+    ("my grandma is 66 and coughing", 66.0),
+    ("dad is 91 and fell", 91.0),
+    ("her temperature is 39 tonight", None),
+    ("a 45 year old man with a cough", 45.0),
+])
+def test_age_from_relatives_and_age_words(text, age):
+    from qa.triage_findings import parse_patient
+    assert parse_patient(text).age == age
+
+
+def test_older_people_with_a_fever_are_seen_today(rules):
+    assert fired(rules, "a fever and a cough", age=80).get("old_age_fever") == "urgent"
+    assert fired(rules, "my elderly mother has a fever").get("elderly_fever") == "urgent"
+    assert "elderly_fever" not in fired(rules, "a 45 year old man with a fever")
