@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Iterable
 
 from kg.model import Entity
-from retrieval.normalize import is_acronym, keys_of, stem_key, tokenize
+from retrieval.normalize import (core_key, is_acronym, keys_of, ordered_key, particle_key, sorted_key, stem_key,
+                                 tokenize)
 
 # How much a synonym kind is trusted, best first. "name" is the entity's preferred name; "vocabulary"
 # is the project's lay vocabulary (data/lay_vocabulary.tsv): a deliberate choice of what a lay phrase
 # means, so it wins ties against source names of unmerged duplicates ("earache" -> Ear pain, not MeSH).
 KIND_RANK = {"vocabulary": -1, "name": 0, "exact": 1, "layperson": 1, "brand": 1, "related": 2}
+LAY_KINDS = ("layperson", "vocabulary")   # names also keyed without their filler words (normalize.core_key)
 MAX_NGRAM = 10           # names longer than this (in content words) are not scanned for in running text
 LAY_VOCABULARY = Path(__file__).resolve().parent.parent / "data" / "lay_vocabulary.tsv"
 
@@ -75,7 +77,8 @@ class NameTable:
             self.entries.append(Entry(idx, kind, key.lower(), text, 1))
             self.acronyms.setdefault(key, []).append(len(self.entries) - 1)
             return
-        ordered, skey = keys_of(text)
+        words = [t.text for t in tokenize(text)]
+        ordered, skey = ordered_key(words), sorted_key(words)
         if not skey:
             return
         if seen is not None:
@@ -85,6 +88,12 @@ class NameTable:
         n_words = len(skey.split())
         self.entries.append(Entry(idx, kind, ordered, text, n_words))
         self.by_key.setdefault(skey, []).append(len(self.entries) - 1)
+        pkey = particle_key(words)
+        if pkey:   # "worn out" is also found as "out worn", not only as "worn"
+            self.by_key.setdefault(pkey, []).append(len(self.entries) - 1)
+        ckey = core_key(words) if kind in LAY_KINDS else ""
+        if ckey and ckey != pkey:   # "feel worn out" is also found as "worn out"
+            self.by_key.setdefault(ckey, []).append(len(self.entries) - 1)
         if n_words >= 2:   # one-word stems are too loose ("passing out" keeps only "pass")
             self.by_stem.setdefault(stem_key(skey), []).append(len(self.entries) - 1)
         for w in set(skey.split()):

@@ -114,6 +114,13 @@ class VectorIndex:
         vecs = inner.reconstruct_n(0, inner.ntotal) if inner.ntotal else np.zeros((0, self.dim), np.float32)
         return np.asarray(vecs, dtype=np.float32), ids
 
+    def vectors_of(self, ids: np.ndarray) -> np.ndarray:
+        """The stored vectors of the given ids (rows in the order of `ids`)."""
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        if self._cpu is None or not len(ids):
+            return np.zeros((len(ids), self.dim), np.float32)
+        return np.asarray(self._cpu.reconstruct_batch(ids), dtype=np.float32)
+
     def __len__(self) -> int:
         return 0 if self._cpu is None else int(self._cpu.ntotal) - len(self.deleted)
 

@@ -30,6 +30,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from kg.model import Entity
+from retrieval import adapter as query_adapter
 from retrieval.dictionary import (KIND_RANK, NameTable, add_vocabulary, read_lay_vocabulary)
 from retrieval.embeddings import DEFAULT_MODEL, Embedder
 from retrieval.fuzzy import TokenCorrector
@@ -38,7 +39,7 @@ from retrieval.intent import QUESTION_WORDS
 from retrieval.lexicon import is_english_word
 from retrieval.negation import assertion
 from retrieval.rwlock import ReadWriteLock
-from retrieval.normalize import STOP_WORDS, Token, keys_of, sorted_key, tokenize
+from retrieval.normalize import DROPPABLE, PARTICLES, STOP_WORDS, Token, keys_of, particle_key, sorted_key, tokenize
 from retrieval.scoring import Calibration, features_for
 from retrieval.types import Mention
 
@@ -59,7 +60,9 @@ TYPE_ORDER = {t: i for i, t in enumerate(
 # few ms with recall@10 0.99 (bench/results/linking.md); small graphs stay exact.
 DENSE_HNSW_THRESHOLD = 20_000
 DENSE_EF_SEARCH = 128
-CACHE_FORMAT = 6
+# Cosine taken off a dense candidate whose entity has no facts at all (see _dense_query)
+FACTLESS_PENALTY = 0.05
+CACHE_FORMAT = 8
 KEEP_CACHED_VERSIONS = 4
 # HPO branches that describe *how* (onset, severity, inheritance, frequency), not *what*: "Sharp",
 # "Chronic", "Autosomal dominant". A bare mention of one is almost never what a question is about.
@@ -67,12 +70,8 @@ MODIFIER_ROOTS = ("HP:0012823", "HP:0000005", "HP:0040279", "HP:0032223", "HP:00
 # Types whose dictionary matches leave their words open for dense matching (a lay description that
 # happens to contain a body part or a side-effect name: "pressure in my chest").
 LAY_WORDS = Path(__file__).resolve().parent / "data" / "lay_words.tsv"
-# Words a rewritten variant of a span may leave out ("my skin has turned yellow" ~ "yellow skin").
-DROPPABLE = frozenset("""
-turned turning turn become became becomes look looks looking feel feels feeling felt get gets getting
-got keep keeps kept really very so all always constantly lot lots bit quite pretty too much since
-after when whenever now often every everything constant
-""".split())
+# DROPPABLE (retrieval/normalize.py): words a rewritten variant of a span may leave out ("my skin has
+# turned yellow" ~ "yellow skin"); lay names are also keyed without them ("feel worn out" -> "out worn").
 # Lay words whose clinical rewrite may stand alone as a whole mention ("dizzy" -> dizziness).
 REWRITE_ALONE = frozenset("""dizzy itchy vomit vomited puke puking numb tingly shaky trembling hoarse
 forgetful thirsty fainting coughing sweaty cramping sleepy exhausted drained weary""".split())
@@ -90,19 +89,19 @@ year years month months hour hours minute minutes doctor doctors hospital mom da
 husband kid kids child baby friend work home school back
 """.split())
 # Words a dense span needs besides: a span of only these says nothing worth embedding
-NOT_CONTENT = STOP_WORDS | QUESTION_WORDS | FILLER_WORDS
+NOT_CONTENT = STOP_WORDS | QUESTION_WORDS | FILLER_WORDS | {"cant"}
 # Words that name a kind of thing, not a thing: alone they are what a question asks for ("what disease
 # causes ..."), or the head of a name the graph lacks ("zorblax disease"); never a mention by themselves.
 CATEGORY_WORDS = frozenset("""disease disorder syndrome illness sickness condition abnormality finding
 phenotype symptom sign drug medicine medication gene protein compound""".split())
 # Negated auxiliaries of inability, which belong to the complaint ("can't breathe", "won't stop bleeding");
 # "don't", "doesn't", "never" mostly deny ("it doesn't hurt"), so they stay outside spans
-NEGATED_AUX = frozenset("can cannot couldn won".split())
+NEGATED_AUX = frozenset("won".split())   # "can't", "cannot", "couldn't" are the content word "cant"
 RELATIVE_WORDS = frozenset("where which who whom whose".split())
 # Words that introduce a verb's object ("boil an egg")
 DETERMINERS = frozenset("a an the some this that these those his her their our your".split())
-# Stop words that end a phrasal verb, so a span may end on them: "throw up", "pass out", "nod off".
-PARTICLES = frozenset({"up", "out", "off", "over", "down"})
+# PARTICLES (retrieval/normalize.py): stop words that end a phrasal verb, so a span may end on them:
+# "throw up", "pass out", "nod off"; the dictionary also keys names with them ("worn out" -> "out worn").
 WEAK_TYPES = {"Anatomy", "SideEffect", "BiologicalProcess", "CellularComponent", "MolecularFunction", "Pathway"}
 
 
@@ -123,10 +122,12 @@ class Linker:
 
     def __init__(self, table: NameTable, *, embedder: Embedder | None = None, dense: VectorIndex | None = None,
                  dense_rows: dict | None = None, get_entity: Callable[[str], Entity | None] | None = None,
-                 calibration: Calibration | None = None, resolve: Callable[[str], str | None] | None = None):
+                 calibration: Calibration | None = None, resolve: Callable[[str], str | None] | None = None,
+                 adapter: query_adapter.QueryAdapter | None = None):
         self.table = table
         self.embedder = embedder
         self.dense = dense
+        self.adapter = adapter             # learned query-side map for dense search (retrieval/adapter.py)
         rows = dense_rows or {"entity": [], "key": [], "kind": []}
         self._row_entity: list[int] = list(rows["entity"])
         self._row_key: list[str] = list(rows["key"])
@@ -150,7 +151,7 @@ class Linker:
     @classmethod
     def from_entities(cls, entities: Iterable[Entity], *, embedder: Embedder | None = None,
                       resolve: Callable[[str], str | None] | None = None, vocabulary: bool = True,
-                      progress: bool = False) -> "Linker":
+                      progress: bool = False, adapter: bool = True) -> "Linker":
         """A linker over in-memory entities (tests, small graphs). Dense matching when `embedder` is given."""
         started = time.perf_counter()
         ents = {e.id: e for e in entities}
@@ -158,18 +159,23 @@ class Linker:
         for e in ents.values():
             table.add_entity(e)
         res = resolve or (lambda c: c if c in ents else None)
-        if vocabulary:
-            add_vocabulary(table, read_lay_vocabulary(), res)
-        dense, rows = (None, None)
+        vocab = read_lay_vocabulary() if vocabulary else []
+        add_vocabulary(table, vocab, res)
+        dense, rows, learned = (None, None, None)
         if embedder is not None:
-            dense, rows = _build_dense(table, ents.values(), embedder, progress)
-        linker = cls(table, embedder=embedder, dense=dense, dense_rows=rows, get_entity=None, resolve=res)
+            dense, rows, vecs = _build_dense(table, ents.values(), embedder, progress)
+            if adapter:
+                learned = _train_adapter(table, rows, vecs, _held_out_keys(ents.values()), vocab, res,
+                                         embedder, progress)
+        linker = cls(table, embedder=embedder, dense=dense, dense_rows=rows, get_entity=None, resolve=res,
+                     adapter=learned)
         linker._pinned = ents
         linker.build_seconds = time.perf_counter() - started
         return linker
 
     @classmethod
-    def from_store(cls, store, settings=None, *, progress: bool | None = None, dense: bool = True) -> "Linker":
+    def from_store(cls, store, settings=None, *, progress: bool | None = None, dense: bool = True,
+                   adapter: bool = True) -> "Linker":
         """Build (or load from settings.cache_dir) the dictionary and dense index of a store's graph.
 
         The cache is keyed by embedding model and store.version() (build id + curation counter)."""
@@ -185,14 +191,17 @@ class Linker:
         version = store.version()
         folder = None
         if cache_root is not None:
-            key = hashlib.sha1(f"{CACHE_FORMAT}|{model}|{version}|{dense}|{_vocab_digest()}".encode()).hexdigest()[:16]
+            key = hashlib.sha1(f"{CACHE_FORMAT}|{model}|{version}|{dense}|{adapter and query_adapter.VERSION}|{_vocab_digest()}"
+                               .encode()).hexdigest()[:16]
             folder = cache_root / "linker" / key
         loaded = _load_cached(folder, embedder, device) if folder is not None else None
+        learned = None
         if loaded is not None:
-            table, index, rows = loaded
+            table, index, rows, learned = loaded
         else:
             table = NameTable()
             entities_for_dense: list[Entity] = []
+            held_out: set[str] = set()
             it = store.iter_entities()
             if progress:
                 from tqdm import tqdm
@@ -201,15 +210,20 @@ class Linker:
                 table.add_entity(e)
                 if dense and (e.type in DENSE_TYPES or e.type in DENSE_NAME_ONLY_TYPES):
                     entities_for_dense.append(e)
-            add_vocabulary(table, read_lay_vocabulary(), store.resolve)
+                    held_out |= _held_out_keys([e])
+            vocab = read_lay_vocabulary()
+            add_vocabulary(table, vocab, store.resolve)
             table.modifiers = _descendants(store, MODIFIER_ROOTS, table)
             index, rows = (None, None)
             if dense:
-                index, rows = _build_dense(table, entities_for_dense, embedder, progress)
+                index, rows, vecs = _build_dense(table, entities_for_dense, embedder, progress)
+                if adapter:
+                    learned = _train_adapter(table, rows, vecs, held_out, vocab, store.resolve, embedder,
+                                             progress)
             if folder is not None:
-                _save_cached(folder, table, index, rows, {"model": model, "version": version})
+                _save_cached(folder, table, index, rows, {"model": model, "version": version}, learned)
         linker = cls(table, embedder=embedder, dense=index, dense_rows=rows, get_entity=store.get_entity,
-                     resolve=store.resolve)
+                     resolve=store.resolve, adapter=learned)
         linker._count_facts = store.count_facts
         linker.build_seconds = time.perf_counter() - started
         return linker
@@ -346,8 +360,9 @@ class Linker:
             if words[i] in STOP_WORDS and not (len(tokens[i].raw) > 1 and tokens[i].raw.isupper()):
                 continue
             for j in range(min(n, i + max_words + 3), i, -1):
-                if words[j - 1] in STOP_WORDS and j - 1 != i:
-                    continue
+                if words[j - 1] in STOP_WORDS and j - 1 != i and not (
+                        _ends_on_particle(words, i, j) and self._lookup(particle_key(words[i:j]))):
+                    continue   # a span may end on a particle only for a name keyed with it
                 if _crosses_clause(text, tokens, i, j):
                     continue
                 out.extend(self._lookup_span(text, tokens, i, j, types, words, upper_text))
@@ -381,7 +396,8 @@ class Linker:
             if words[i] in STOP_WORDS:
                 continue
             for j in range(i + 1, min(n, i + 6) + 1):
-                if words[j - 1] in STOP_WORDS or not any(marks[i:j]) or _crosses_clause(text, tokens, i, j):
+                if (words[j - 1] in STOP_WORDS and not _ends_on_particle(words, i, j)) or not any(marks[i:j]) \
+                        or _crosses_clause(text, tokens, i, j):
                     continue
                 span = words[i:j]
                 options: list[list[tuple[list[str], int]]] = []
@@ -399,7 +415,9 @@ class Linker:
                     dropped = sum(1 for (ws, _), w in zip(combo, span) if not ws)
                     if not changed and not dropped:
                         continue
-                    skey = sorted_key(kept)
+                    skey = particle_key(kept)
+                    if not skey or not self._lookup(skey):
+                        skey = sorted_key(kept)
                     if not skey or skey in seen:
                         continue
                     seen.add(skey)
@@ -425,6 +443,9 @@ class Linker:
             return out
         skey = sorted_key(words[i:j])
         span_chars = tokens[j - 1].end - tokens[i].start
+        pkey = particle_key(words[i:j])
+        if pkey and self._lookup(pkey):
+            skey = pkey        # "worn out": the particle belongs to the name
         if skey:
             entries = self._joined_ok(self._lookup(skey), words, i, j)
             ordered = " ".join(w for w in words[i:j] if w not in STOP_WORDS)
@@ -494,9 +515,12 @@ class Linker:
                 if any(f" {w} " in f" {self.table.entries[e].text.lower()} " for w in joiners)]
 
     def _is_excluded(self, entry_index: int, skey: str) -> bool:
-        if not self._excluded or skey not in self._excluded:
+        """Whether the entry is a held-out layperson synonym, whichever key found it (its sorted key,
+        its particle key or its core key)."""
+        if not self._excluded:
             return False
-        return self.table.entries[entry_index].kind == "layperson"
+        entry = self.table.entries[entry_index]
+        return entry.kind == "layperson" and " ".join(sorted(entry.ordered.split())) in self._excluded
 
     def _fuzzy_candidates(self, text, tokens, unknown: list[int], types) -> list[_Cand]:
         out = []
@@ -551,8 +575,7 @@ class Linker:
         n = len(tokens)
         for i in range(n):
             # a span may start on a negated auxiliary: "can't hear well" means hearing loss, "hear well" not
-            negated_aux = words[i] in NEGATED_AUX and (words[i] == "cannot" or
-                                                        (i + 1 < n and words[i + 1] == "t"))
+            negated_aux = words[i] in NEGATED_AUX and i + 1 < n and words[i + 1] == "t"
             if words[i] in STOP_WORDS and not negated_aux:
                 continue
             # two words at least: a single word's nearest name is mostly a spelling neighbour ("order")
@@ -579,12 +602,56 @@ class Linker:
         if not spans or self.dense is None or len(self.dense) == 0:
             return [[] for _ in spans]
         vecs = self.embedder.encode([s[2].lower() for s in spans])
-        extra = 8 if self._excluded else 0
-        scores, rows = self.dense.search(vecs, k * 3 + extra)
+        adapter = self.adapter
+        depth = k * 3 + (8 if self._excluded else 0)
+        found = self._dense_hits(vecs, depth)
+        if adapter is not None:
+            # the adapted query finds what the raw one misses; its candidates are ranked by the adapted
+            # cosine, and the best of them is scored with a blend of adapted and raw cosines
+            for hits, adapted in zip(found, self._dense_hits(adapter.apply(vecs), depth, raw_queries=vecs)):
+                if not adapted:
+                    continue
+                top_cos, _, top_raw = max(adapted.values())
+                shift = adapter.blend(top_cos, top_raw) - top_cos
+                for ent, (c, kind, r) in adapted.items():
+                    if ent not in hits or c + shift > hits[ent][0]:
+                        hits[ent] = (c + shift, kind, r)
         out = []
-        for (i, j, span_text), srow, rrow in zip(spans, scores, rows):
-            best: dict[int, tuple[float, str]] = {}
-            for s, r in zip(srow, rrow):
+        for (i, j, span_text), best in zip(spans, found):
+            ranked = sorted(best.items(), key=lambda kv: -kv[1][0])[:k + 2]
+            if self._count_facts is not None and len(ranked) > 1:
+                # an unmerged duplicate without facts (a bare UMLS symptom beside its HPO term) steps
+                # behind a close candidate that has some: it answers nothing
+                ranked = [(e, (c - (FACTLESS_PENALTY if self.degree(e) == 0 else 0.0), kind, r))
+                          for e, (c, kind, r) in ranked]
+                ranked.sort(key=lambda kv: -kv[1][0])
+            ranked = ranked[:k]
+            n_words = len([w for w in (t.text for t in tokens[i:j]) if w not in STOP_WORDS]) if j <= len(tokens) else 1
+            span_chars = len(span_text)
+            cands = []
+            for pos, (ent, (cos, kind, _)) in enumerate(ranked):
+                # margin to the best *other* entity
+                other = [v[0] for e2, v in ranked if e2 != ent]
+                margin = cos - (max(other) if other else cos - 0.1)
+                f = features_for("dense", kind=kind, n_words=n_words, span_chars=span_chars, ambiguity=1,
+                                 entity_type=self.table.entity_types[ent], types=types, cos=cos,
+                                 margin=max(-0.2, min(0.2, margin)))
+                cands.append(_Cand(i, j, ent, "dense", self.calibration.score(f), kind, n_words, f))
+            out.append(cands)
+        return out
+
+    def _dense_hits(self, queries: np.ndarray, depth: int, raw_queries: np.ndarray | None = None):
+        """Per query, entity index -> (best cosine, synonym kind, raw cosine) of its nearest index rows;
+        the raw cosine is the row's similarity to `raw_queries` (the same as the cosine without them)."""
+        scores, rows = self.dense.search(queries, depth)
+        raw = scores
+        if raw_queries is not None:
+            stored = self.dense.vectors_of(np.maximum(rows, 0).ravel()).reshape(rows.shape + (-1,))
+            raw = np.einsum("qkd,qd->qk", stored, raw_queries)
+        out = []
+        for srow, raw_row, rrow in zip(scores, raw, rows):
+            best: dict[int, tuple[float, str, float]] = {}
+            for s, s_raw, r in zip(srow, raw_row, rrow):
                 if r < 0:
                     continue
                 r = int(r)
@@ -594,20 +661,8 @@ class Linker:
                 if self._excluded and self._row_kind[r] == "layperson" and self._row_key[r] in self._excluded:
                     continue
                 if ent not in best or s > best[ent][0]:
-                    best[ent] = (float(s), self._row_kind[r])
-            ranked = sorted(best.items(), key=lambda kv: -kv[1][0])[:k]
-            n_words = len([w for w in (t.text for t in tokens[i:j]) if w not in STOP_WORDS]) if j <= len(tokens) else 1
-            span_chars = len(span_text)
-            cands = []
-            for pos, (ent, (cos, kind)) in enumerate(ranked):
-                # margin to the best *other* entity
-                other = [v[0] for e2, v in ranked if e2 != ent]
-                margin = cos - (max(other) if other else cos - 0.1)
-                f = features_for("dense", kind=kind, n_words=n_words, span_chars=span_chars, ambiguity=1,
-                                 entity_type=self.table.entity_types[ent], types=types, cos=cos,
-                                 margin=max(-0.2, min(0.2, margin)))
-                cands.append(_Cand(i, j, ent, "dense", self.calibration.score(f), kind, n_words, f))
-            out.append(cands)
+                    best[ent] = (float(s), self._row_kind[r], float(s_raw))
+            out.append(best)
         return out
 
     # ---- results -------------------------------------------------------------------------------
@@ -672,7 +727,8 @@ class Linker:
                 "dense_names": 0 if self.dense is None else len(self.dense),
                 "dense_index": "none" if self.dense is None else self.dense.structure,
                 "embedding_model": getattr(self.embedder, "model_name", None),
-                "calibration": self.calibration.source, "build_seconds": round(self.build_seconds, 2)}
+                "calibration": self.calibration.source, "build_seconds": round(self.build_seconds, 2),
+                "query_adapter": None if self.adapter is None else (self.adapter.info or "loaded")}
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -738,6 +794,11 @@ def _merge_dense(accepted: list[_Cand], dense: list[_Cand], threshold: float, we
     return sorted(result, key=lambda c: c.start)
 
 
+def _ends_on_particle(words: list[str], i: int, j: int) -> bool:
+    """Whether words[i:j] end on a phrasal-verb particle right after a content word ("worn out")."""
+    return j - i >= 2 and words[j - 1] in PARTICLES and words[j - 2] not in STOP_WORDS
+
+
 def _crosses_clause(text: str, tokens: list[Token], i: int, j: int) -> bool:
     """Whether tokens[i:j] straddle sentence punctuation (a name never spans '.', ';', '?', '!') or a
     relative pronoun."""
@@ -791,7 +852,41 @@ def _build_dense(table: NameTable, entities: Iterable[Entity], embedder: Embedde
     index = VectorIndex(dim, hnsw_threshold=DENSE_HNSW_THRESHOLD, ef_search=DENSE_EF_SEARCH)
     if texts:
         index.build(vecs, np.arange(len(texts), dtype=np.int64))
-    return index, {"entity": ents, "key": keys, "kind": kinds}
+    return index, {"entity": ents, "key": keys, "kind": kinds}, vecs
+
+
+def _held_out_keys(entities: Iterable[Entity]) -> set[str]:
+    """Sorted keys of layperson synonyms in the evaluation and calibration folds: never adapter pairs."""
+    from retrieval.evaluation import split_bucket
+    out = set()
+    for e in entities:
+        for s in e.synonyms:
+            if s.kind == "layperson" and split_bucket(s.text) in query_adapter.HELD_OUT_BUCKETS:
+                out.add(keys_of(s.text)[1])
+    return out
+
+
+def _train_adapter(table: NameTable, rows, vecs, held_out: set[str], vocab, resolve, embedder: Embedder,
+                   progress: bool):
+    """Train the query adapter from the dense rows (synonym -> name) and the lay vocabulary."""
+    if vecs is None or not len(vecs):
+        return None
+    lay_texts, lay_ents = [], []
+    dense_ents = set(rows["entity"])
+    for item in vocab:
+        if keys_of(item.phrase)[1] in held_out:
+            continue
+        for target in item.targets:
+            pid = resolve(target)
+            if pid is not None and pid in table.index_of:
+                if table.index_of[pid] in dense_ents:
+                    lay_texts.append(item.phrase.lower().strip())
+                    lay_ents.append(table.index_of[pid])
+                break
+    lay_vecs = embedder.encode_cached(lay_texts) if lay_texts else None
+    pairs = query_adapter.training_pairs(vecs, rows["entity"], rows["kind"], rows["key"], held_out,
+                                         lay_vecs, lay_ents)
+    return query_adapter.train(pairs, progress=progress)
 
 
 def read_lay_words(path: Path = LAY_WORDS) -> dict[str, list[list[str]]]:
@@ -834,7 +929,8 @@ def _vocab_digest() -> str:
         return "none"
 
 
-def _save_cached(folder: Path, table: NameTable, index: VectorIndex | None, rows, meta: dict) -> None:
+def _save_cached(folder: Path, table: NameTable, index: VectorIndex | None, rows, meta: dict,
+                 adapter: query_adapter.QueryAdapter | None = None) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         tmp = folder / f".table.{os.getpid()}.pkl"
@@ -842,6 +938,8 @@ def _save_cached(folder: Path, table: NameTable, index: VectorIndex | None, rows
             pickle.dump({"table": table, "rows": rows}, fh, protocol=pickle.HIGHEST_PROTOCOL)
         if index is not None:
             index.save(folder / "dense")
+        if adapter is not None:
+            adapter.save(folder)
         os.replace(tmp, folder / "table.pkl")
         (folder / "meta.json").write_text(json.dumps(meta))
         _prune(folder.parent, keep=KEEP_CACHED_VERSIONS)
@@ -869,7 +967,8 @@ def _load_cached(folder: Path, embedder, device: str):
                 return None
             index = VectorIndex.load(folder / "dense", device="cpu" if device == "auto" else device,
                                      ef_search=DENSE_EF_SEARCH)
-        return data["table"], index, data["rows"]
+        learned = query_adapter.QueryAdapter.load(folder) if embedder is not None else None
+        return data["table"], index, data["rows"], learned
     except Exception as exc:  # a torn or stale cache is rebuilt
         log.warning("ignoring the linker cache in %s: %s", folder, exc)
         return None

@@ -77,14 +77,59 @@ def singular(word: str) -> str:
     return word[:-1]
 
 
+# Words of inability written several ways: "can't", "cannot", "can not", "couldn't" all become "cant", a
+# content word, so that "can't sleep" keeps its meaning in a key instead of collapsing onto "sleep".
+INABILITY = "cant"
+# Words after which a single letter is a name's part: "vitamin D", "hepatitis A" (else "a", "d" are stop words)
+LETTER_HEADS = frozenset({"vitamin", "hepatitis"})
+# Phrasal-verb particles: stop words, but kept in a name's *particle key* after a content word ("worn out")
+PARTICLES = frozenset({"up", "out", "off", "over", "down"})
+# Words a lay phrase may hold or leave out without changing what it names ("my skin has turned yellow" ~
+# "yellow skin", "feel worn out" ~ "worn out"): the linker's rewrites drop them from a span, and lay names
+# are also keyed without them (core_key).
+DROPPABLE = frozenset("""
+turned turning turn become became becomes look looks looking feel feels feeling felt get gets getting
+got keep keeps kept really very so all always constantly lot lots bit quite pretty too much since
+after when whenever now often every everything constant
+""".split())
+
+
 def tokenize(text: str) -> list[Token]:
-    """Tokens with offsets. Possessive "'s" and contraction tails ("can't" -> "can", "t") are split off."""
+    """Tokens with offsets. Possessive "'s" is split off; "can't"/"cannot"/"can not"/"couldn't" are one
+    token "cant"; a stop-word letter naming a variant ("vitamin D", "Hepatitis A") is kept in capitals."""
     folded = fold(text)
+    matches = list(_TOKEN_RE.finditer(folded))
     out: list[Token] = []
-    for m in _TOKEN_RE.finditer(folded):
-        word = m.group()
-        out.append(Token(singular(word), m.start(), m.end(), text[m.start():m.end()]))
+    k = 0
+    while k < len(matches):
+        m = matches[k]
+        word, start, end = m.group(), m.start(), m.end()
+        nxt = matches[k + 1] if k + 1 < len(matches) else None
+        gap = folded[end:nxt.start()] if nxt is not None else ""
+        if nxt is not None and ((word in ("can", "couldn") and nxt.group() == "t" and gap == "'")
+                                or (word == "can" and nxt.group() == "not" and gap.isspace())):
+            out.append(Token(INABILITY, start, nxt.end(), text[start:nxt.end()]))
+            k += 2
+            continue
+        if word == "cannot":
+            out.append(Token(INABILITY, start, end, text[start:end]))
+        elif len(word) == 1 and word in STOP_WORDS and out and _names_a_variant(out[-1], text[start:end],
+                                                                                  folded[out[-1].end:start]):
+            out.append(Token(word.upper(), start, end, text[start:end]))
+        else:
+            out.append(Token(singular(word), start, end, text[start:end]))
+        k += 1
     return out
+
+
+def _names_a_variant(prev: Token, raw: str, gap: str) -> bool:
+    """Whether a one-letter stop word ("a", "d") right after `prev` names a variant: "vitamin D",
+    "hepatitis a", "Type A" (a capital after a lower-case content word), not "I" or "A" in "GOT A COLD"."""
+    if gap.strip(" -") or not gap:
+        return False
+    if prev.text in LETTER_HEADS:
+        return True
+    return raw.isupper() and raw != "I" and not prev.raw.isupper() and prev.text not in STOP_WORDS
 
 
 def content(tokens: list[Token] | list[str]) -> list[str]:
@@ -116,6 +161,29 @@ def _stemmer():
 def stem_key(sorted_key_: str) -> str:
     """A sorted key with every word stemmed (and sorted again): the dictionary's second, looser index."""
     return " ".join(sorted(stem(w) for w in sorted_key_.split()))
+
+
+def particle_key(words: list[str]) -> str:
+    """The sorted key with phrasal-verb particles kept where they follow a content word ("worn out" ->
+    "out worn", "throw up" -> "throw up"); "" when the words hold no such particle."""
+    kept, found = [], False
+    for n, w in enumerate(words):
+        if w in PARTICLES and n > 0 and words[n - 1] not in STOP_WORDS:
+            kept.append(w)
+            found = True
+        elif w not in STOP_WORDS:
+            kept.append(w)
+    return " ".join(sorted(kept)) if found else ""
+
+
+def core_key(words: list[str]) -> str:
+    """The key of a lay phrase without its DROPPABLE words ("feel worn out" -> "out worn"), when that
+    leaves two words or more and differs from the sorted key; "" otherwise."""
+    core = [w for w in words if w not in DROPPABLE]
+    if len(core) == len(words):
+        return ""
+    key = particle_key(core) or sorted_key(core)
+    return key if len(key.split()) >= 2 and key != sorted_key(words) else ""
 
 
 def keys_of(text: str) -> tuple[str, str]:

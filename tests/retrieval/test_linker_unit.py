@@ -132,3 +132,40 @@ def test_excluding_hides_layperson_synonyms_only():
 def test_mentions_do_not_start_with_a_pronoun(linker):
     ms = linker.link("I have a cough but no fever")
     assert [(m.text, m.negated) for m in ms] == [("cough", False), ("fever", True)]
+
+
+def _phrasal_linker():
+    return Linker.from_entities([
+        Entity("HP:0012378", "Phenotype", "Fatigue", [Synonym("Worn out", "layperson")]),
+        Entity("HP:0002013", "Phenotype", "Vomiting", [Synonym("Throwing up", "layperson")]),
+        Entity("HP:0100785", "Phenotype", "Insomnia", [Synonym("Can't sleep", "layperson")]),
+        Entity("HP:0001279", "Phenotype", "Syncope"),
+        Entity("DRUGBANK:DB00169", "Compound", "Cholecalciferol", [Synonym("Vitamin D", "exact")]),
+        Entity("DRUGBANK:DB00162", "Compound", "Vitamin A", [Synonym("Retinol", "exact")]),
+    ], vocabulary=False)
+
+
+def test_a_phrasal_particle_belongs_to_the_name():
+    linker = _phrasal_linker()
+    ms = linker.link("I'm worn out lately")
+    assert [(m.entity.id, m.text) for m in ms] == [("HP:0012378", "worn out")]
+    assert _ids(linker, "I'm always worn out") == ["HP:0012378"]     # filler "always" left out
+    assert _ids(linker, "she keeps throwing up") == ["HP:0002013"]
+
+
+def test_inability_written_three_ways_links_the_same():
+    linker = _phrasal_linker()
+    for text in ("I can't sleep at night", "I cannot sleep at night", "I couldn't sleep at night"):
+        assert _ids(linker, text) == ["HP:0100785"], text
+    assert _ids(linker, "I sleep well at night") == []     # "sleep" alone is not insomnia
+
+
+def test_trouble_and_difficulty_read_as_inability():
+    linker = _phrasal_linker()
+    assert _ids(linker, "I have trouble sleeping") == ["HP:0100785"]
+
+
+def test_vitamin_letters_are_not_dropped():
+    linker = _phrasal_linker()
+    assert _ids(linker, "should I take vitamin D in winter") == ["DRUGBANK:DB00169"]
+    assert _ids(linker, "is vitamin A good for the eyes") == ["DRUGBANK:DB00162"]

@@ -33,3 +33,32 @@ def test_negators_are_not_stop_words():
 def test_acronyms():
     assert is_acronym("ALL") and is_acronym("MS") and is_acronym("CAT")
     assert not is_acronym("Asthma") and not is_acronym("BRCA1") and not is_acronym("heart attack")
+
+
+def test_inability_is_one_content_word_however_it_is_written():
+    keys = {keys_of(t)[1] for t in ("I can't sleep", "I cannot sleep", "I can not sleep", "I couldn't sleep",
+                                     "can’t sleep")}
+    assert keys == {"cant sleep"}
+    assert keys_of("I can sleep")[1] == "sleep"          # "can" alone is still a stop word
+    toks = tokenize("she can't walk")
+    assert [t.text for t in toks] == ["she", "cant", "walk"] and toks[1].raw == "can't"
+
+
+def test_a_letter_naming_a_variant_is_kept():
+    assert keys_of("low vitamin D")[1] != keys_of("low vitamin")[1]
+    assert keys_of("Vitamin d deficiency")[1] == keys_of("vitamin D deficiency")[1]
+    assert keys_of("hepatitis A")[1] != keys_of("hepatitis")[1]
+    # a capital letter after a lower-case content word names a variant; "I" and shouted text do not
+    assert "A" in keys_of("blood group A")[1].split()
+    assert keys_of("GOT A COLD")[1] == keys_of("got cold")[1]
+    assert keys_of("yesterday I slept")[1] == keys_of("yesterday slept")[1]
+
+
+def test_particle_key_keeps_a_particle_after_a_content_word():
+    from retrieval.normalize import particle_key
+    words = lambda t: [x.text for x in tokenize(t)]
+    assert particle_key(words("worn out")) == "out worn"
+    assert particle_key(words("I threw up twice")) == "threw twice up"
+    assert particle_key(words("out of breath")) == ""     # no content word before the particle
+    assert particle_key(words("chest pain")) == ""
+    assert keys_of("worn out")[1] == "worn"               # the ordinary key is unchanged
