@@ -7,6 +7,7 @@ every name) feeds the fuzzy matcher.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -19,6 +20,8 @@ from retrieval.normalize import (core_key, is_acronym, keys_of, ordered_key, par
 # is the project's lay vocabulary (data/lay_vocabulary.tsv): a deliberate choice of what a lay phrase
 # means, so it wins ties against source names of unmerged duplicates ("earache" -> Ear pain, not MeSH).
 KIND_RANK = {"vocabulary": -1, "name": 0, "exact": 1, "layperson": 1, "brand": 1, "related": 2}
+# A disease named after a person: a capitalised surname, possessive or not, then "disease"/"syndrome"
+EPONYM_NAME = re.compile(r"^[A-Z][a-z]{3,}(?:['\u2019]s|s')?\s+(?:disease|syndrome)$")
 LAY_KINDS = ("layperson", "vocabulary")   # names also keyed without their filler words (normalize.core_key)
 MAX_NGRAM = 10           # names longer than this (in content words) are not scanned for in running text
 LAY_VOCABULARY = Path(__file__).resolve().parent.parent / "data" / "lay_vocabulary.tsv"
@@ -47,6 +50,11 @@ class NameTable:
     dead_entries: set[int] = field(default_factory=set)
     removed: set[int] = field(default_factory=set)     # entity indexes removed since the build
     modifiers: set[int] = field(default_factory=set)   # entity indexes of clinical-modifier terms
+    eponyms: dict[str, list[int]] = field(default_factory=dict)   # "alzheimer" -> "Alzheimer's disease" entries
+    # how often a word is written with a capital / in lower case inside a name (not as its first word):
+    # surnames keep their capital ("Familial Alzheimer disease"), nouns do not ("congenital heart disease")
+    capital_inside: dict[str, int] = field(default_factory=dict)
+    lower_inside: dict[str, int] = field(default_factory=dict)
 
     # ---- building -------------------------------------------------------------------------------
     def add_entity(self, entity: Entity) -> int:
@@ -77,8 +85,14 @@ class NameTable:
             self.entries.append(Entry(idx, kind, key.lower(), text, 1))
             self.acronyms.setdefault(key, []).append(len(self.entries) - 1)
             return
-        words = [t.text for t in tokenize(text)]
+        tokens = tokenize(text)
+        words = [t.text for t in tokens]
         ordered, skey = ordered_key(words), sorted_key(words)
+        for t in tokens[1:]:
+            if t.raw[:1].isupper() and not t.raw.isupper():
+                self.capital_inside[t.text] = self.capital_inside.get(t.text, 0) + 1
+            elif t.raw.islower():
+                self.lower_inside[t.text] = self.lower_inside.get(t.text, 0) + 1
         if not skey:
             return
         if seen is not None:
@@ -87,6 +101,9 @@ class NameTable:
             seen.add((skey, ordered))
         n_words = len(skey.split())
         self.entries.append(Entry(idx, kind, ordered, text, n_words))
+        eponym = EPONYM_NAME.match(text) if self.entity_types[idx] == "Disease" else None
+        if eponym:   # "Crohn's disease" is also "Crohns" / "Crohn's" alone (see Linker._eponym_candidates)
+            self.eponyms.setdefault(words[0], []).append(len(self.entries) - 1)
         self.by_key.setdefault(skey, []).append(len(self.entries) - 1)
         pkey = particle_key(words)
         if pkey:   # "worn out" is also found as "out worn", not only as "worn"
@@ -121,6 +138,10 @@ class NameTable:
 
     def lookup_acronym(self, surface: str) -> list[int]:
         return [e for e in self.acronyms.get(surface.replace(".", ""), ()) if self.alive(e)]
+
+    def is_surname(self, word: str) -> bool:
+        """Whether names write the word with a capital inside them more often than in lower case."""
+        return self.capital_inside.get(word, 0) > self.lower_inside.get(word, 0)
 
     def has_token(self, word: str) -> bool:
         return word in self.token_counts

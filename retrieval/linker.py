@@ -62,7 +62,7 @@ DENSE_HNSW_THRESHOLD = 20_000
 DENSE_EF_SEARCH = 128
 # Cosine taken off a dense candidate whose entity has no facts at all (see _dense_query)
 FACTLESS_PENALTY = 0.05
-CACHE_FORMAT = 8
+CACHE_FORMAT = 9
 KEEP_CACHED_VERSIONS = 4
 # HPO branches that describe *how* (onset, severity, inheritance, frequency), not *what*: "Sharp",
 # "Chronic", "Autosomal dominant". A bare mention of one is almost never what a question is about.
@@ -374,6 +374,7 @@ class Linker:
                     span_chars = tokens[i + 1].end - tokens[i].start
                     out.extend(self._score_entries(entries, i, i + 2, joined, span_chars, types))
         out.extend(self._rewrite_candidates(text, tokens, types))
+        out.extend(self._eponym_candidates(text, tokens, types))
         # spelling correction of words the vocabulary does not know
         unknown = [i for i, w in enumerate(words) if w not in STOP_WORDS and w not in QUESTION_WORDS
                    and not self.table.has_token(w) and len(w) >= 5 and w.isalpha()
@@ -434,6 +435,26 @@ class Linker:
                         for c in self._score_entries(entries, i, j, ordered, span_chars, types, "rewrite",
                                                      edits=changed + dropped):
                             out.append(c)
+        return out
+
+    def _eponym_candidates(self, text: str, tokens: list[Token], types) -> list[_Cand]:
+        """A surname written possessive stands for the disease named after it: "Crohns", "Alzheimer's",
+        "Parkinsons" (the name "Crohn's disease" without its head). The bare surname ("Wilson") does not."""
+        out = []
+        for i, t in enumerate(tokens):
+            found = self.table.eponyms.get(t.text)
+            if not found or not self.table.is_surname(t.text):
+                continue
+            plural_s = t.raw.lower() != t.text and t.raw.lower().endswith("s")
+            apostrophe_s = i + 1 < len(tokens) and tokens[i + 1].text == "s" \
+                and text[t.end:tokens[i + 1].start] in ("'", "\u2019")
+            if not (plural_s or apostrophe_s) or (i > 0 and tokens[i - 1].text in DETERMINERS):
+                continue   # "the Wilsons came over" is a family
+            entries = [e for e in found if self.table.alive(e) and not self._is_excluded(e, "")]
+            j = i + 2 if apostrophe_s else i + 1
+            if entries:
+                out.extend(self._score_entries(entries, i, j, t.text, tokens[j - 1].end - t.start, types,
+                                               "rewrite", edits=1))
         return out
 
     def _lookup_span(self, text: str, tokens: list[Token], i: int, j: int, types, words,

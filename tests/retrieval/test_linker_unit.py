@@ -169,3 +169,17 @@ def test_vitamin_letters_are_not_dropped():
     linker = _phrasal_linker()
     assert _ids(linker, "should I take vitamin D in winter") == ["DRUGBANK:DB00169"]
     assert _ids(linker, "is vitamin A good for the eyes") == ["DRUGBANK:DB00162"]
+
+
+def test_a_possessive_surname_stands_for_its_disease():
+    linker = Linker.from_entities([
+        Entity("DOID:10652", "Disease", "Alzheimer's disease", [Synonym("Familial Alzheimer disease", "related")]),
+        Entity("DOID:893", "Disease", "Wilson disease", [Synonym("Hepatolenticular degeneration of Wilson")]),
+        Entity("DOID:114", "Disease", "Heart disease", [Synonym("congenital heart disease")]),
+        Entity("HP:0001649", "Phenotype", "Tachycardia", [Synonym("Heart racing", "layperson")]),
+    ], vocabulary=False)
+    assert _ids(linker, "my dad has Alzheimers") == ["DOID:10652"]
+    assert _ids(linker, "is Alzheimer's hereditary") == ["DOID:10652"]
+    assert _ids(linker, "my heart's racing") == ["HP:0001649"]        # "heart" is a noun, not a surname
+    assert _ids(linker, "the Wilsons came for dinner") == []           # a family, not a disease
+    assert _ids(linker, "I met Alzheimer") == []                       # the bare surname is not the disease
