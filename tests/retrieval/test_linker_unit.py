@@ -183,3 +183,12 @@ def test_a_possessive_surname_stands_for_its_disease():
     assert _ids(linker, "my heart's racing") == ["HP:0001649"]        # "heart" is a noun, not a surname
     assert _ids(linker, "the Wilsons came for dinner") == []           # a family, not a disease
     assert _ids(linker, "I met Alzheimer") == []                       # the bare surname is not the disease
+
+
+def test_held_out_synonyms_stay_out_whichever_key_finds_them():
+    linker = _phrasal_linker()
+    assert _ids(linker, "she keeps throwing up") == ["HP:0002013"]
+    view = linker.excluding(["Throwing up", "Worn out"])
+    assert _ids(view, "she keeps throwing up") == []     # not through the particle key either
+    assert _ids(view, "I feel worn out") == []
+    assert _ids(linker, "I feel worn out") == ["HP:0012378"]
