@@ -102,6 +102,12 @@ def test_recurring_palpitations_that_settle_are_routine_a_new_attack_is_urgent(r
     assert fired(rules, "my heart is racing and I'm short of breath").get("palpitations_breathless") == "emergency"
 
 
+def test_one_episode_is_not_a_recurring_pattern(rules):
+    got = fired(rules, "an hour ago I had an episode of palpitations and felt short of breath")
+    assert got.get("palpitations_breathless") == "emergency"
+    assert fired(rules, "I'm breathless for months and it is getting worse", hours=2000).get("breathless_worsening") == "urgent"
+
+
 def test_exertional_chest_pain_is_urgent_at_rest_an_emergency(rules):
     assert fired(rules, "my chest feels heavy when I climb stairs").get("exertional_chest_pain") == "urgent"
     got = fired(rules, "my chest feels heavy even when I'm sitting still")
