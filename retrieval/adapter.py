@@ -128,7 +128,7 @@ def training_pairs(row_vectors: np.ndarray, row_entities: Sequence[int], row_kin
     column = {ent: c for c, ent in enumerate(concepts)}
     q_rows, targets = [], []
     for r, (ent, kind, key) in enumerate(zip(row_entities, row_kinds, row_keys)):
-        if kind == "name" or key in held_out_keys or ent not in column:
+        if kind in ("name", "vocabulary") or key in held_out_keys or ent not in column:
             continue
         q_rows.append(r)
         targets.append(column[ent])

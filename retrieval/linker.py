@@ -62,7 +62,7 @@ DENSE_HNSW_THRESHOLD = 20_000
 DENSE_EF_SEARCH = 128
 # Cosine taken off a dense candidate whose entity has no facts at all (see _dense_query)
 FACTLESS_PENALTY = 0.05
-CACHE_FORMAT = 9
+CACHE_FORMAT = 10
 KEEP_CACHED_VERSIONS = 4
 # HPO branches that describe *how* (onset, severity, inheritance, frequency), not *what*: "Sharp",
 # "Chronic", "Autosomal dominant". A bare mention of one is almost never what a question is about.
@@ -864,6 +864,18 @@ def _dense_texts(table: NameTable, entities: Iterable[Entity]):
 
 def _build_dense(table: NameTable, entities: Iterable[Entity], embedder: Embedder, progress: bool):
     texts, ents, keys, kinds = _dense_texts(table, entities)
+    # lay vocabulary phrases too: a lay sentence is nearer another lay wording than a clinical name
+    dense_ents, seen = set(ents), set(zip(ents, keys))
+    for entry in table.entries:
+        if entry.kind != "vocabulary" or entry.entity not in dense_ents:
+            continue
+        key = " ".join(sorted(entry.ordered.split()))
+        if key and (entry.entity, key) not in seen:
+            seen.add((entry.entity, key))
+            texts.append(entry.text.lower().strip())
+            ents.append(entry.entity)
+            keys.append(key)
+            kinds.append("vocabulary")
     log.info("embedding %d names for dense linking", len(texts))
     if texts:
         vecs = embedder.encode_cached(texts, progress=progress)

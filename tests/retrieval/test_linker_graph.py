@@ -110,3 +110,12 @@ def test_live_add_and_remove_on_the_graph(full_context):
     assert linker.link_phrase("zorblax fever syndrome")[0][0].id == "CURATED:1"
     linker.remove_entity("CURATED:1")
     assert all(m.entity.id != "CURATED:1" for m in linker.link("zorblax fever syndrome"))
+
+
+def test_lay_vocabulary_phrases_are_in_the_dense_index(full_context, linker):
+    kinds = set(linker._row_kind)
+    assert "vocabulary" in kinds and "name" in kinds
+    # a wording no name or vocabulary key holds, near lay phrases for vertigo ("room is spinning")
+    top = _top(linker, "I keep feeling like the room is whirling round")
+    assert top is not None and top.method == "dense"
+    assert top.entity.id == full_context.store.resolve("HP:0002321")
