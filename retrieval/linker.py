@@ -445,7 +445,9 @@ class Linker:
             found = self.table.eponyms.get(t.text)
             if not found or not self.table.is_surname(t.text):
                 continue
-            plural_s = t.raw.lower() != t.text and t.raw.lower().endswith("s")
+            # "Alzheimers", but not "calves" (an English plural, though "Calve" is a surname too)
+            plural_s = t.raw.lower() != t.text and t.raw.lower().endswith("s") \
+                and not is_english_word(t.raw.lower())
             apostrophe_s = i + 1 < len(tokens) and tokens[i + 1].text == "s" \
                 and text[t.end:tokens[i + 1].start] in ("'", "\u2019")
             if not (plural_s or apostrophe_s) or (i > 0 and tokens[i - 1].text in DETERMINERS):

@@ -176,6 +176,8 @@ def test_a_possessive_surname_stands_for_its_disease():
         Entity("DOID:10652", "Disease", "Alzheimer's disease", [Synonym("Familial Alzheimer disease", "related")]),
         Entity("DOID:893", "Disease", "Wilson disease", [Synonym("Hepatolenticular degeneration of Wilson")]),
         Entity("DOID:114", "Disease", "Heart disease", [Synonym("congenital heart disease")]),
+        Entity("DOID:13300", "Disease", "Scheuermann disease", [Synonym("Calve disease"),
+                                                                 Synonym("Juvenile kyphosis of Calve")]),
         Entity("HP:0001649", "Phenotype", "Tachycardia", [Synonym("Heart racing", "layperson")]),
     ], vocabulary=False)
     assert _ids(linker, "my dad has Alzheimers") == ["DOID:10652"]
@@ -183,6 +185,7 @@ def test_a_possessive_surname_stands_for_its_disease():
     assert _ids(linker, "my heart's racing") == ["HP:0001649"]        # "heart" is a noun, not a surname
     assert _ids(linker, "the Wilsons came for dinner") == []           # a family, not a disease
     assert _ids(linker, "I met Alzheimer") == []                       # the bare surname is not the disease
+    assert _ids(linker, "my calves are tight") == []                   # an English plural, not "Calve's"
 
 
 def test_held_out_synonyms_stay_out_whichever_key_finds_them():
