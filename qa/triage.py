@@ -216,7 +216,7 @@ class Triager:
         red_flags: list[RedFlag] = self.rules.fire(concept_hits, patient.age, longest)
         decision = decide(red_flags, [(c.condition.entity.name, c.probability,
                                        care_level(c.condition.care, c.condition.severity),
-                                       sum(1 for e in c.supporting if e.weight > 0)) for c in candidates],
+                                       _findings_explained(c)) for c in candidates],
                           [f.severity for f in present if f.severity], longest, patient.age,
                           has_findings=bool(present))
         asked = {f.entity.id for f in findings}
@@ -284,6 +284,15 @@ class Triager:
             parts.append("No condition in the graph fits these findings well.")
         parts.append(f"Urgency: {result.urgency}. {result.advice}")
         return " ".join(parts)
+
+
+def _findings_explained(c: Candidate) -> int:
+    """How many reported findings a candidate explains (likelihood ratio above 1), for the urgency vote.
+    Only the acute (DDXPlus) conditions count theirs: the literature profiles of other diseases are broad
+    enough to "explain" a few findings by chance (their usual care is routine anyway)."""
+    if c.condition.tier != "acute":
+        return 0
+    return sum(1 for e in c.supporting if e.weight > 0)
 
 
 def _likely_mislink(kb: ConditionKnowledge, f: TriageFinding) -> bool:

@@ -56,8 +56,12 @@ def test_age_rule(rules):
 
 def test_entity_findings_trigger_rules(rules):
     # a linked finding counts as much as the words (here through the HPO id of chest pain)
-    got = fired(rules, "it hurts here and I am all clammy", findings=[("HP:0100749", "it hurts here")])
+    got = fired(rules, "it hurts behind the breastbone and I am all clammy",
+                findings=[("HP:0100749", "hurts behind the breastbone")])
     assert got.get("chest_pain_sweating") == "emergency"
+    # ... when the words it came from are about the chest (a linker's "feel heavy" -> chest pain is not)
+    assert "chest_pain_sweating" not in fired(rules, "my legs feel heavy and I am all clammy",
+                                              findings=[("HP:0100749", "feel heavy")])
 
 
 @pytest.mark.parametrize("content, message", [
