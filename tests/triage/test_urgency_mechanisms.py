@@ -66,7 +66,16 @@ def level_of(rules, text, candidates=(), age=None, hours=None):
     ("toothache for days and now my cheek is swollen", "dental_abscess", "urgent"),
     # young children
     ("she is crying non-stop and nothing settles her", "child_distress", "urgent"),
+    # injuries and their mechanism
+    ("she was knocked off her bike by a van and her ribs hurt", "major_trauma_signs", "emergency"),
+    ("I fell off a ladder yesterday but feel alright", "major_trauma", "urgent"),
+    ("I scalded my arm with the kettle and the blister is bigger than my hand", "serious_burn", "urgent"),
+    ("a sudden blinding headache and a stiff neck", "sudden_headache_stiff_neck", "emergency"),
+    ("I'm on warfarin and banged my head on a shelf", "head_injury_risk", "urgent"),
+    ("sharp pain under my right ribs and a fever", "gallbladder_fever", "urgent"),
+    ("I'm having a miscarriage and soaking a pad every hour", "pregnancy_bleeding_pain", "emergency"),
     # things to see a doctor about, not urgently
+    ("some blood on the toilet paper when I wipe", "blood_on_paper", "routine"),
     ("I've found a hard lump under my arm", "new_lump", "routine"),
     ("I've dropped two stone without dieting", "weight_loss", "routine"),
     ("my wee has been pink", "blood_in_urine", "routine"),
@@ -75,6 +84,14 @@ def level_of(rules, text, candidates=(), age=None, hours=None):
 def test_red_flags_by_body_system(rules, text, rule, level):
     got = fired(rules, text, age=1 if rule == "child_distress" else None)
     assert got.get(rule) == level, got
+
+
+def test_everyday_words_that_sound_alarming_are_not_red_flags(rules):
+    assert "major_trauma" not in fired(rules, "a stabbing pain behind my eye")
+    assert "epiglottitis" not in fired(rules, "he's teething and drooling")
+    assert "black_stool" not in fired(rules, "a spot of blood on the toilet paper")
+    assert "head_injury" not in fired(rules, "I bumped my head, just a small bump, otherwise fine")
+    assert fired(rules, "I bumped my head and I have been sick twice").get("head_injury_risk") == "urgent"
 
 
 def test_red_flags_are_not_raised_by_negated_or_unrelated_words(rules):
@@ -146,6 +163,9 @@ def test_chest_soreness_from_coughing_is_a_minor_complaint_but_not_with_breathle
     ("a migraine just like my usual ones", "usual_headache"),
     ("a mosquito bite on my ankle is itchy", "local_sting"),
     ("a little paper cut on my finger", "minor_wound"),
+    ("I knocked my head on the car door, just a small bump and I feel fine", "minor_head_bump"),
+    ("my shoulders are stiff after decorating the hall", "muscle_strain"),
+    ("she is teething and dribbling a lot", "teething"),
 ])
 def test_minor_complaints_are_self_care(rules, text, rule):
     got = fired(rules, text, hours=24)
