@@ -17,9 +17,9 @@ adapted query. Adapted cosines are on another scale than raw ones (a query lands
 farther from everything else), so the adapted candidates are ranked by their adapted cosine and the best
 of them is scored with `blend`: half the adapted cosine shifted by `cos_offset`, half the raw one, on the
 raw scale the score weights were set on (retrieval/scoring.py). An entity found both ways keeps the
-better score. Used alone, the adapted ranking was better on held-out HPO synonyms (acc@1 0.39 -> 0.53)
-but worse on whole lay sentences, and its scores linked two non-medical sentences at any offset that
-helped the lay sets; the union is what ships (figures in docs/linking.md).
+better score. Used alone, the adapted ranking is much better on held-out HPO synonyms (acc@1 0.39 ->
+0.56) but 1-3% worse on whole lay sentences, and scored by its cosine alone it linked non-medical
+sentences; the union is what ships (figures in docs/linking.md).
 """
 from __future__ import annotations
 
