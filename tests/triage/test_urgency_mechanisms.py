@@ -74,6 +74,9 @@ def level_of(rules, text, candidates=(), age=None, hours=None):
     ("I'm on warfarin and banged my head on a shelf", "head_injury_risk", "urgent"),
     ("sharp pain under my right ribs and a fever", "gallbladder_fever", "urgent"),
     ("I'm having a miscarriage and soaking a pad every hour", "pregnancy_bleeding_pain", "emergency"),
+    ("she swallowed all of her mum's pills on purpose", "suicidal", "emergency"),
+    ("my headache won't go away with paracetamol or ibuprofen", "headache_not_relieved", "urgent"),
+    ("I'm 12 weeks pregnant and it stings when I pee", "pregnancy_urine_infection", "urgent"),
     # things to see a doctor about, not urgently
     ("some blood on the toilet paper when I wipe", "blood_on_paper", "routine"),
     ("I've found a hard lump under my arm", "new_lump", "routine"),
@@ -88,6 +91,8 @@ def test_red_flags_by_body_system(rules, text, rule, level):
 
 def test_everyday_words_that_sound_alarming_are_not_red_flags(rules):
     assert "major_trauma" not in fired(rules, "a stabbing pain behind my eye")
+    assert "overdose" not in fired(rules, "I think it is food poisoning")
+    assert "usual_headache" not in fired(rules, "a headache my usual tablets don't touch, it doesn't go with paracetamol")
     assert "epiglottitis" not in fired(rules, "he's teething and drooling")
     assert "black_stool" not in fired(rules, "a spot of blood on the toilet paper")
     assert "head_injury" not in fired(rules, "I bumped my head, just a small bump, otherwise fine")
