@@ -73,6 +73,11 @@ class Concept:
     # when given, a linked finding counts only when the words said match one of these ("a cut on my hand"
     # linked as self-cutting is not self-harm)
     said: list[re.Pattern] = field(default_factory=list)
+    any_pattern: re.Pattern | None = None   # all patterns in one: a cheap first test that any can match
+
+    def __post_init__(self) -> None:
+        if self.patterns and self.any_pattern is None:
+            self.any_pattern = re.compile("|".join(f"(?:{p.pattern})" for p in self.patterns))
 
 
 @dataclass
@@ -183,7 +188,7 @@ class RedFlagRules:
                         not c.said or any(p.search(words) for p in c.said)):
                     found[c.name] = {"concept": c.name, "label": c.label, "evidence": said or sorted(ents & terms)[0]}
                     break
-            if c.name in found:
+            if c.name in found or c.any_pattern is None or not c.any_pattern.search(low):
                 continue
             for p in c.patterns:
                 hit = next((m for m in p.finditer(low) if not assertion(low, m.start(), m.end()).negated), None)
