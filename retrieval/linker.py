@@ -479,14 +479,16 @@ class Linker:
                 entries = [e for e in entries if self.table.entries[e].kind not in ("layperson", "related")]
             if entries:
                 out.extend(self._score_entries(entries, i, j, ordered, span_chars, types,
-                                               span_words=[t.raw.lower() for t in tokens[i:j]]))
+                                               span_words=[t.raw.lower() for t in tokens[i:j]
+                                                           if t.text not in STOP_WORDS]))
             else:
                 # other forms of the same words: scored like a one-word rewrite
                 entries = self._joined_ok(self._lookup(skey, stem=True), words, i, j)
                 if entries:
                     out.extend(self._score_entries(entries, i, j, ordered, span_chars, types, "rewrite",
                                                    edits=1))
-        if j - i <= 3 and not upper_text:
+        if j - i <= 3 and not upper_text and tokens[j - 1].end - tokens[i].start > 1:
+            # (one letter alone is no acronym: "vitamin D" is not aspartic acid)
             surface = text[tokens[i].start:tokens[j - 1].end]
             entries = self.table.lookup_acronym(surface)
             if entries:
@@ -502,7 +504,7 @@ class Linker:
     def _score_entries(self, entries: list[int], i: int, j: int, ordered: str, span_chars: int, types,
                        method_prefix: str = "", edits: int = 0, span_words: list[str] | None = None) -> list[_Cand]:
         # an everyday English word as the whole mention ("rice", "battery") is weak evidence
-        content_words = [w for w in (span_words or []) if w not in STOP_WORDS]
+        content_words = span_words or []   # the span's content words as written (stop words left out)
         common = len(content_words) == 1 and is_english_word(content_words[0])
         best: dict[int, _Cand] = {}
         ambiguity = len({self.table.entries[e].entity for e in entries})

@@ -195,3 +195,13 @@ def test_held_out_synonyms_stay_out_whichever_key_finds_them():
     assert _ids(view, "she keeps throwing up") == []     # not through the particle key either
     assert _ids(view, "I feel worn out") == []
     assert _ids(linker, "I feel worn out") == ["HP:0012378"]
+
+
+def test_a_variant_letter_is_part_of_the_name_not_an_acronym():
+    linker = Linker.from_entities([
+        Entity("DRUGBANK:DB11094", "Compound", "Vitamin D"),
+        Entity("DRUGBANK:DB00128", "Compound", "L-Aspartic Acid", [Synonym("D", "exact")]),
+    ], vocabulary=False)
+    ms = linker.link("should I take vitamin D in winter")
+    assert [(m.entity.id, m.text) for m in ms] == [("DRUGBANK:DB11094", "vitamin D")]
+    assert ms[0].score > 0.9          # "vitamin D" is not the everyday word "vitamin"
