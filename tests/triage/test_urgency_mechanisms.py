@@ -77,6 +77,8 @@ def level_of(rules, text, candidates=(), age=None, hours=None):
     ("she swallowed all of her mum's pills on purpose", "suicidal", "emergency"),
     ("my headache won't go away with paracetamol or ibuprofen", "headache_not_relieved", "urgent"),
     ("I'm 12 weeks pregnant and it stings when I pee", "pregnancy_urine_infection", "urgent"),
+    ("my stomach ache is getting worse by the hour", "belly_pain_worsening", "urgent"),
+    ("a pain low in my belly on the right side since lunch", "right_lower_belly_pain", "urgent"),
     # things to see a doctor about, not urgently
     ("some blood on the toilet paper when I wipe", "blood_on_paper", "routine"),
     ("I've found a hard lump under my arm", "new_lump", "routine"),
@@ -171,6 +173,7 @@ def test_chest_soreness_from_coughing_is_a_minor_complaint_but_not_with_breathle
     ("I knocked my head on the car door, just a small bump and I feel fine", "minor_head_bump"),
     ("my shoulders are stiff after decorating the hall", "muscle_strain"),
     ("she is teething and dribbling a lot", "teething"),
+    ("a cold sore is coming up on my lip", "cold_sore"),
 ])
 def test_minor_complaints_are_self_care(rules, text, rule):
     got = fired(rules, text, hours=24)
