@@ -94,6 +94,8 @@ def test_red_flags_by_body_system(rules, text, rule, level):
 def test_everyday_words_that_sound_alarming_are_not_red_flags(rules):
     assert "major_trauma" not in fired(rules, "a stabbing pain behind my eye")
     assert "overdose" not in fired(rules, "I think it is food poisoning")
+    got = fired(rules, "I fell asleep in the chair and woke up with a stiff neck")
+    assert "fall" not in {c for f in flags(rules, "I fell asleep in the chair") for c in f.findings} and got.get("neck_strain") == "self-care"
     assert "usual_headache" not in fired(rules, "a headache my usual tablets don't touch, it doesn't go with paracetamol")
     assert "epiglottitis" not in fired(rules, "he's teething and drooling")
     assert "black_stool" not in fired(rules, "a spot of blood on the toilet paper")
