@@ -6,7 +6,9 @@ Candidate generation (scispaCy-style split of candidates and linking):
    acronyms and gene symbols only when written in capitals;
 2. fuzzy: words not in the vocabulary are spelling-corrected (one or two edits) and the n-grams re-tried;
 3. dense: n-grams with words no dictionary match explains are embedded and searched in a FAISS index of
-   the names of the types lay users talk about (see DENSE_TYPES), for paraphrases ("can't catch my breath").
+   the names of the types lay users talk about (see DENSE_TYPES) and of the lay vocabulary phrases for
+   them, for paraphrases ("can't catch my breath"); a learned query adapter (retrieval/adapter.py)
+   searches it a second time.
 Each candidate gets a calibrated score (retrieval/scoring.py). Overlaps are resolved by preferring the
 longer well-scored dictionary matches, then letting dense matches fill what is left. Nothing below
 `min_score` is returned, so non-medical text links to nothing.
@@ -452,7 +454,7 @@ class Linker:
                 and text[t.end:tokens[i + 1].start] in ("'", "\u2019")
             if not (plural_s or apostrophe_s) or (i > 0 and tokens[i - 1].text in DETERMINERS):
                 continue   # "the Wilsons came over" is a family
-            entries = [e for e in found if self.table.alive(e) and not self._is_excluded(e, "")]
+            entries = [e for e in found if self.table.alive(e) and not self._is_excluded(e)]
             j = i + 2 if apostrophe_s else i + 1
             if entries:
                 out.extend(self._score_entries(entries, i, j, t.text, tokens[j - 1].end - t.start, types,
@@ -528,7 +530,7 @@ class Linker:
     def _lookup(self, skey: str, stem: bool = False) -> list[int]:
         """Dictionary entries under a sorted key (or its stemmed form), minus held-out synonyms."""
         found = self.table.lookup_stem(skey) if stem else self.table.lookup(skey)
-        return [e for e in found if not self._is_excluded(e, skey)]
+        return [e for e in found if not self._is_excluded(e)]
 
     def _joined_ok(self, entries: list[int], words: list[str], i: int, j: int) -> list[int]:
         """Entries a span may match across an inner "and"/"or": only names that are themselves joined
@@ -539,7 +541,7 @@ class Linker:
         return [e for e in entries
                 if any(f" {w} " in f" {self.table.entries[e].text.lower()} " for w in joiners)]
 
-    def _is_excluded(self, entry_index: int, skey: str) -> bool:
+    def _is_excluded(self, entry_index: int) -> bool:
         """Whether the entry is a held-out layperson synonym, whichever key found it (its sorted key,
         its particle key or its core key)."""
         if not self._excluded:
