@@ -79,6 +79,7 @@ def level_of(rules, text, candidates=(), age=None, hours=None):
     ("I'm 12 weeks pregnant and it stings when I pee", "pregnancy_urine_infection", "urgent"),
     ("my stomach ache is getting worse by the hour", "belly_pain_worsening", "urgent"),
     ("a pain low in my belly on the right side since lunch", "right_lower_belly_pain", "urgent"),
+    ("a red hot painful patch on my breast while breastfeeding, and a fever", "red_hot_swelling_fever", "urgent"),
     # things to see a doctor about, not urgently
     ("some blood on the toilet paper when I wipe", "blood_on_paper", "routine"),
     ("I've found a hard lump under my arm", "new_lump", "routine"),
@@ -113,6 +114,13 @@ def test_red_flags_are_not_raised_by_negated_or_unrelated_words(rules):
     assert "chest_pain_breathless" not in got and got.get("chest_pain") == "urgent"
     # a swollen jaw or face is not a swelling throat
     assert "throat_swelling" not in fired(rules, "my face swelled", findings=[("HP:0100665", "face swelled")])
+
+
+def test_age_dependent_injury_and_fever_rules(rules):
+    assert fired(rules, "she has a temperature and is not herself", age=2).get("child_fever_not_themselves") == "urgent"
+    assert "child_fever_not_themselves" not in fired(rules, "a temperature and not myself", age=40)
+    assert fired(rules, "I tripped and my wrist is swollen", age=80).get("fall_injury_older") == "urgent"
+    assert "fall_injury_older" not in fired(rules, "I tripped and my wrist is swollen", age=30)
 
 
 def test_child_rules_need_a_young_age(rules):
@@ -176,6 +184,7 @@ def test_chest_soreness_from_coughing_is_a_minor_complaint_but_not_with_breathle
     ("my shoulders are stiff after decorating the hall", "muscle_strain"),
     ("she is teething and dribbling a lot", "teething"),
     ("a cold sore is coming up on my lip", "cold_sore"),
+    ("a stye on my lower eyelid", "stye"),
 ])
 def test_minor_complaints_are_self_care(rules, text, rule):
     got = fired(rules, text, hours=24)
