@@ -27,6 +27,9 @@ class Settings:
     embedding_backend: str = "auto"               # KGQA_EMBEDDING_BACKEND: auto (ONNX Runtime on CPU) | onnx | torch
     embedding_threads: int = 0                    # KGQA_EMBEDDING_THREADS: encoder threads (0: the CPUs, at most 4)
     embedding_memo: int = 50_000                  # KGQA_EMBEDDING_MEMO: question n-gram vectors kept in memory (0: none)
+    # KGQA_QUERY_ADAPTER: also search with a learned query map (retrieval/adapter.py). Off by default: it doubled
+    # the time of a link for about one more right answer per lay tuning set (docs/linking.md)
+    query_adapter: bool = False
     llm: str = "none"                             # KGQA_LLM: none | openai | smollm2 | transformers
     llm_url: str = ""                             # KGQA_LLM_URL: OpenAI-compatible base URL
     llm_model: str = ""                           # KGQA_LLM_MODEL: model name or local path
@@ -56,6 +59,13 @@ def _coerce(name: str, raw):
     kind = {f.name: f.type for f in fields(Settings)}[name]
     if kind in ("Path", Path):
         return Path(raw)
+    if kind in ("bool", bool) and not isinstance(raw, bool):
+        word = str(raw).strip().lower()
+        if word in ("1", "true", "yes", "on"):
+            return True
+        if word in ("0", "false", "no", "off", ""):
+            return False
+        raise SettingsError(f"setting {name} (KGQA_{name.upper()}) must be true or false, not {raw!r}")
     try:
         if kind in ("float", float):
             return float(raw)

@@ -153,7 +153,7 @@ class Linker:
     @classmethod
     def from_entities(cls, entities: Iterable[Entity], *, embedder: Embedder | None = None,
                       resolve: Callable[[str], str | None] | None = None, vocabulary: bool = True,
-                      progress: bool = False, adapter: bool = True) -> "Linker":
+                      progress: bool = False, adapter: bool = False) -> "Linker":
         """A linker over in-memory entities (tests, small graphs). Dense matching when `embedder` is given."""
         started = time.perf_counter()
         ents = {e.id: e for e in entities}
@@ -177,11 +177,14 @@ class Linker:
 
     @classmethod
     def from_store(cls, store, settings=None, *, progress: bool | None = None, dense: bool = True,
-                   adapter: bool = True) -> "Linker":
+                   adapter: bool | None = None) -> "Linker":
         """Build (or load from settings.cache_dir) the dictionary and dense index of a store's graph.
 
-        The cache is keyed by embedding model and store.version() (build id + curation counter)."""
+        The cache is keyed by embedding model and store.version() (build id + curation counter). The query
+        adapter is trained when `adapter` says so, else when settings.query_adapter does (default off)."""
         started = time.perf_counter()
+        if adapter is None:
+            adapter = bool(getattr(settings, "query_adapter", False))
         progress = sys.stderr.isatty() if progress is None else progress
         model = getattr(settings, "embedding_model", DEFAULT_MODEL)
         device = getattr(settings, "device", "auto")

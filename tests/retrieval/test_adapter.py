@@ -8,7 +8,8 @@ import pytest
 from kg.model import Entity, Synonym
 from retrieval import adapter as qa
 from retrieval.evaluation import split_bucket
-from retrieval.linker import _held_out_keys
+from kgqa.settings import SettingsError, load_settings
+from retrieval.linker import Linker, _held_out_keys
 from retrieval.normalize import keys_of
 
 
@@ -96,8 +97,17 @@ def test_held_out_keys_are_the_evaluation_and_calibration_folds():
     assert keys_of("exact one")[1] not in keys
 
 
+def test_the_adapter_is_off_by_default_and_a_setting_turns_it_on(full_context, monkeypatch):
+    assert full_context.settings.query_adapter is False and full_context.linker.adapter is None
+    monkeypatch.setenv("KGQA_QUERY_ADAPTER", "yes")
+    assert load_settings(config_file="/nonexistent").query_adapter is True
+    monkeypatch.setenv("KGQA_QUERY_ADAPTER", "maybe")
+    with pytest.raises(SettingsError, match="KGQA_QUERY_ADAPTER"):
+        load_settings(config_file="/nonexistent")
+
+
 def test_the_graph_linker_has_an_adapter_trained_without_held_out_synonyms(full_context):
-    linker = full_context.linker
+    linker = Linker.from_store(full_context.store, full_context.settings.with_(query_adapter=True), progress=False)
     assert linker.adapter is not None
     info = linker.adapter.info
     assert info.get("pairs", 0) >= qa.MIN_PAIRS or info == {}
