@@ -300,11 +300,13 @@ class ConditionKnowledge:
 
     # ---- condition side ----------------------------------------------------------------------------
     def closed(self, term: str) -> dict[str, Annotation]:
-        """Conditions that have `term` or a term below it, each with its most frequent such annotation."""
+        """Conditions that have `term` or a term below it, each with its most frequent such annotation (of
+        equally frequent ones, the first term in sorted order: the same cited fact in every process, whatever
+        the set's hash order)."""
         got = self._closed.get(term)
         if got is None:
             got = {}
-            for t in self.descendants(term):
+            for t in sorted(self.descendants(term)):
                 for cid in self.by_term.get(t, ()):
                     ann = self.profiles[cid][t]
                     old = got.get(cid)

@@ -96,3 +96,17 @@ def test_no_present_findings_no_candidates(kb):
 def test_information_content(kb):
     # pain (in its own right and through chest/throat/sharp pain) is commoner than sweating
     assert kb.information_content("HP:SWEAT") > kb.information_content("HP:PAIN")
+
+
+def test_equally_frequent_annotations_below_a_term_cite_the_same_fact_whatever_the_set_order():
+    """closed() walks a frozenset of descendants: on a frequency tie the annotation kept (and the fact cited)
+    must not depend on the set's hash order, which changes between processes."""
+    hp = lambda *a: Provenance("hpo", "t", "", dict(a))
+    children = [f"HP:K{i:02d}" for i in range(12)]
+    facts = [Fact(c, "subclass_of", "HP:ROOT", [hp()]) for c in children]
+    facts += [Fact("D:X", "has_phenotype", c, [hp(("frequency_value", 0.5))]) for c in reversed(children)]
+    diseases = [Entity("D:X", "Disease", "x")]
+    findings = [Entity(i, "Phenotype", i.lower()) for i in ["HP:ROOT", *children]]
+    kb = ConditionKnowledge.from_records(diseases, findings, facts, priors_file=None)
+    kb._desc["HP:ROOT"] = frozenset(reversed(["HP:ROOT", *children]))   # any iteration order
+    assert kb.closed("HP:ROOT")["D:X"].term == "HP:K00"
