@@ -6,7 +6,7 @@
 The graph copies Hetionet v1.0's shape: its 11 node types in their proportions and its edge types with
 their counts (scaled to --facts), endpoints drawn from Zipf-like weights so a few nodes are hubs. It is
 bulk-loaded into fresh temporary files, --repeats times with the current bulk-load settings and as many
-with the previous ones (the same-run baseline for the import rate), alternating; then 1-hop, 2-hop and
+with session 1's and session 2's settings (the same-run baselines for the import rate), alternating; then 1-hop, 2-hop and
 path queries are timed on the last current load against two baselines measured in the same run:
 the same 1-hop query with the indexes bypassed (`NOT INDEXED`, a table scan), and 1-hop lookups and
 breadth-first path search over a pure-Python dict adjacency held in memory.
@@ -184,7 +184,9 @@ def _dict_bfs(adj, a: int, b: int, max_hops: int) -> int | None:
 PREMADE_MAX = 5_000_000       # above this the Fact objects are made while loading (memory)
 CURRENT = "current"
 # (name, SQLiteStore attributes): session 1's settings first, the current defaults last
-LOAD_CONFIGS = [("previous (512 MiB cache, 2 sorter threads)", {"bulk_cache_kib": 524288, "bulk_sort_threads": 2}),
+LOAD_CONFIGS = [("session 1 settings (512 MiB cache, 2 sorter threads)",
+                 {"bulk_cache_kib": 524288, "bulk_sort_threads": 2}),
+                ("session 2 settings (16 MiB cache, 1 sorter thread)", {"bulk_cache_kib": 16384}),
                 (CURRENT, {})]
 
 
@@ -361,9 +363,9 @@ def run(n_facts: int, out: Path, queries: int, path_queries: int, tmp: str | Non
         say(f"The Fact objects are made before the timed loads, as the build makes them before handing lists to "
             f"`bulk_load`; making them ({len(g):,} facts with sha1 ids and a provenance record each) runs at "
             f"{fact_objs_per_cpu_s:,.0f} facts per CPU-second and is not in the figures below. The loads "
-            f"alternate between the previous bulk-load settings (session 1: 512 MiB page cache and 2 sorter "
-            f"threads during the load) and the current ones (16 MiB, 1 thread), {runs} loads each, each into "
-            "a fresh file, same code otherwise; median (min-max).")
+            f"alternate between earlier bulk-load settings (session 1: 512 MiB page cache and 2 sorter "
+            f"threads during the load; session 2: 16 MiB, 1 thread) and the current ones (4 MiB, 1 thread), "
+            f"{runs} loads each, each into a fresh file, same code (schema 2) otherwise; median (min-max).")
     else:
         say(f"At this size the Fact objects are made while loading (holding them all would need several GB): "
             f"the figures include making them, {fact_objs_per_cpu_s:,.0f} facts per CPU-second alone. One load "

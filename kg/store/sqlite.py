@@ -189,7 +189,7 @@ class SQLiteStore(GraphStore):
 
     # bulk_load's page cache (KiB; it also caps the sorter's in-memory runs) and sorter helper threads.
     # Session 1 used 512 MiB and 2 threads; the benchmark can set those back on an instance to compare.
-    bulk_cache_kib: int = 16384
+    bulk_cache_kib: int = 4096
     bulk_sort_threads: int = 0
 
     def __init__(self, path: str, create: bool = False, readonly: bool = False,
@@ -762,8 +762,9 @@ class SQLiteStore(GraphStore):
         show = progress and sys.stderr.isatty()
         skipped = 0
         # The index builds sort with SQLite's sorter, whose in-memory runs are as large as the page cache:
-        # runs of 16 MiB sort about twice as fast as one run of 512 MiB (measured, bench/results/store.md),
-        # and one sorter thread beats two on 2 shared cores (the second thread added CPU, not speed).
+        # runs of 4 MiB (fit in the CPU's caches) sort faster than runs of 16 MiB and about twice as fast as
+        # one run of 512 MiB (measured, bench/results/store.md), and one sorter thread beats two on 2 shared
+        # cores (the second thread added CPU, not speed).
         conn.execute(f"PRAGMA cache_size = -{int(self.bulk_cache_kib)}")
         conn.execute(f"PRAGMA threads = {int(self.bulk_sort_threads)}")
         # foreign keys off: endpoints are checked here, in Python, and facts.id has no index mid-load
