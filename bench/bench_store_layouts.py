@@ -26,6 +26,7 @@ Results go to bench/results/store_layouts.md.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sqlite3
 import statistics
@@ -37,7 +38,8 @@ from pathlib import Path
 import numpy as np
 
 from bench.bench_store import HETIONET_FACTS, Graph, _machine, _remove_db
-from kg.model import fact_id
+from kg.model import Provenance, fact_id
+from kg.store.provenance import RecordEncoder
 
 CACHE_KIB = 16384
 RANDOM_INSERT_CACHE_KIB = 524288
@@ -77,9 +79,10 @@ PROV_INSERT_SEQ = ("INSERT OR REPLACE INTO provenance(fact_id, source, seq, vers
 
 
 def inline_rows(facts: list[tuple], prov: list[tuple]) -> list[tuple]:
-    """The fact rows with their one provenance record as the store's JSON list (kg/store/provenance.py)."""
-    return [(*f, f'[{{"evidence":{p[4]},"license":"{p[3]}","source":"{p[1]}","version":"{p[2]}"}}]')
-            for f, p in zip(facts, prov)]
+    """The fact rows with their one provenance record as the store's JSON list, written by the store's own
+    encoder (kg/store/provenance.py)."""
+    encode = RecordEncoder()
+    return [(*f, encode([Provenance(p[1], p[2], p[3], json.loads(p[4]))])) for f, p in zip(facts, prov)]
 
 
 def make_rows(n_facts: int) -> tuple[list[tuple], list[tuple]]:

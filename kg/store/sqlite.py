@@ -90,6 +90,9 @@ _BULK_INDEXES = {
     "facts_sp": "CREATE INDEX IF NOT EXISTS facts_sp ON facts(subject, predicate, id, object)",
     "facts_op": "CREATE INDEX IF NOT EXISTS facts_op ON facts(object, predicate, id, subject)",
 }
+# facts per source: a fact counts once for each source among its records ({where}: "" or a WHERE clause)
+_FACTS_PER_SOURCE = ("SELECT source, count(*) FROM (SELECT DISTINCT f.rowid, p.value ->> 'source' AS source "
+                     "FROM facts f, json_each(f.provenance) p {where}) GROUP BY source")
 _FTS = ("CREATE VIRTUAL TABLE IF NOT EXISTS names_fts USING fts5("
         "text, tokenize='porter unicode61 remove_diacritics 2', prefix='2 3')")
 
@@ -694,10 +697,8 @@ class SQLiteStore(GraphStore):
                                     "(SELECT value FROM json_each(?)) GROUP BY predicate", (ids_json,)):
             delta.facts -= n
             delta.by_predicate[pred] -= n
-        for source, n in conn.execute(
-                "SELECT source, count(*) FROM (SELECT DISTINCT f.rowid, p.value ->> 'source' AS source "
-                "FROM facts f, json_each(f.provenance) p WHERE f.id IN (SELECT value FROM json_each(?))) "
-                "GROUP BY source", (ids_json,)):
+        listed = _FACTS_PER_SOURCE.format(where="WHERE f.id IN (SELECT value FROM json_each(?))")
+        for source, n in conn.execute(listed, (ids_json,)):
             delta.source_facts[source] -= n
 
     def _check_endpoints(self, conn: sqlite3.Connection, chunk: list[Fact]) -> None:
@@ -939,9 +940,7 @@ class SQLiteStore(GraphStore):
             facts = conn.execute("SELECT count(*) FROM facts").fetchone()[0]
             by_predicate = dict(conn.execute(
                 "SELECT predicate, count(*) FROM facts GROUP BY predicate ORDER BY predicate"))
-            fact_by_source = dict(conn.execute(
-                "SELECT source, count(*) FROM (SELECT DISTINCT f.rowid, p.value ->> 'source' AS source "
-                "FROM facts f, json_each(f.provenance) p) GROUP BY source"))
+            fact_by_source = dict(conn.execute(_FACTS_PER_SOURCE.format(where="")))
         else:
             facts = fact_counts.facts
             by_predicate = dict(sorted(fact_counts.by_predicate.items()))
