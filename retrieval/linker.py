@@ -206,7 +206,6 @@ class Linker:
         else:
             table = NameTable()
             entities_for_dense: list[Entity] = []
-            held_out: set[str] = set()
             it = store.iter_entities()
             if progress:
                 from tqdm import tqdm
@@ -215,7 +214,6 @@ class Linker:
                 table.add_entity(e)
                 if dense and (e.type in DENSE_TYPES or e.type in DENSE_NAME_ONLY_TYPES):
                     entities_for_dense.append(e)
-                    held_out |= _held_out_keys([e])
             vocab = read_lay_vocabulary()
             add_vocabulary(table, vocab, store.resolve)
             table.modifiers = _descendants(store, MODIFIER_ROOTS, table)
@@ -223,8 +221,8 @@ class Linker:
             if dense:
                 index, rows, vecs = _build_dense(table, entities_for_dense, embedder, progress)
                 if adapter:
-                    learned = _train_adapter(table, rows, vecs, held_out, vocab, store.resolve, embedder,
-                                             progress)
+                    learned = _train_adapter(table, rows, vecs, _held_out_keys(entities_for_dense), vocab,
+                                             store.resolve, embedder, progress)
             if folder is not None:
                 _save_cached(folder, table, index, rows, {"model": model, "version": version}, learned)
         linker = cls(table, embedder=embedder, dense=index, dense_rows=rows, get_entity=store.get_entity,
