@@ -45,8 +45,8 @@ _DURATION_PATTERNS: list[tuple[re.Pattern, Any]] = [
     (re.compile(r"\bsince\s+last\s+(week)\b"), 168),
     (re.compile(r"\bsince\s+last\s+(month)\b"), 730),
     # "for weeks", "months" -- not "7 months pregnant", "three weeks late", "a 6 weeks old baby"
-    (re.compile(r"(?<!\d )(?<!\d)\b(?:for\s+)?(ages|years|months|weeks)\b(?=[\s,.;!?]|$)"
-                r"(?!\s*(?:pregnant|late|overdue|along|old|gone)\b)"), "plural"),
+    # (the words after a match are checked by _NOT_A_DURATION in parse_duration, for every pattern)
+    (re.compile(r"(?<!\d )(?<!\d)\b(?:for\s+)?(ages|years|months|weeks)\b(?=[\s,.;!?]|$)"), "plural"),
     (re.compile(r"\b(?:just now|a moment ago|minutes ago|an hour ago|just started)\b"), 0.5),
     (re.compile(r"\ball\s+(day|night|week)\b"), "unit"),
 ]
