@@ -179,11 +179,11 @@ class RedFlagRules:
         """Concepts present: name -> {"label", "evidence"}; finding_terms are (entity id, words said)."""
         low = text.lower().replace("\u2019", "'")
         found: dict[str, dict[str, Any]] = {}
-        expanded = [(set(ancestors(term)) | {term}, said) for term, said in finding_terms]
+        # (terms with their ancestors, the words said, those words lower-cased): built once, read per concept
+        expanded = [(set(ancestors(term)) | {term}, said, (said or "").lower()) for term, said in finding_terms]
         for c in self.concepts.values():
             ents = set(c.entities)
-            for terms, said in expanded:
-                words = (said or "").lower()
+            for terms, said, words in expanded:
                 if ents & terms and not any(p.search(words) for p in c.not_said) and (
                         not c.said or any(p.search(words) for p in c.said)):
                     found[c.name] = {"concept": c.name, "label": c.label, "evidence": said or sorted(ents & terms)[0]}
