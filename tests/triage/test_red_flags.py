@@ -6,11 +6,6 @@ import pytest
 from qa.triage_urgency import LEVELS, RedFlagFileError, RedFlagRules, decide
 
 
-@pytest.fixture(scope="module")
-def rules() -> RedFlagRules:
-    return RedFlagRules.load()
-
-
 def fired(rules, text, age=None, findings=()):
     present = rules.present_concepts(text, list(findings), lambda t: [t])
     return {f.rule: f.level for f in rules.fire(present, age)}

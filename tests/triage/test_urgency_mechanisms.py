@@ -11,11 +11,6 @@ from qa.triage_urgency import (CONFIDENT_LEAD, LEVELS, STABLE_HOURS, RedFlag, Re
                                decide)
 
 
-@pytest.fixture(scope="module")
-def rules() -> RedFlagRules:
-    return RedFlagRules.load()
-
-
 def flags(rules, text, age=None, hours=None, findings=()):
     present = rules.present_concepts(text, list(findings), lambda t: [t])
     return rules.fire(present, age, hours)
