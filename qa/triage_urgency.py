@@ -117,6 +117,17 @@ class UrgencyDecision:
     reasons: list[str]        # why this level, in order of weight
 
 
+def _compile_all(path: Path, concept: str, what: str, raws: list[str]) -> list[re.Pattern]:
+    """A concept's regular expressions, compiled; a bad one raises RedFlagFileError naming it."""
+    compiled = []
+    for i, raw in enumerate(raws):
+        try:
+            compiled.append(re.compile(raw))
+        except re.error as exc:
+            raise RedFlagFileError(f"{path}: concept {concept!r} {what} {i + 1} {raw!r}: {exc}") from exc
+    return compiled
+
+
 class RedFlagRules:
     def __init__(self, concepts: dict[str, Concept], rules: list[Rule]):
         self.concepts = concepts
@@ -130,12 +141,6 @@ class RedFlagRules:
         data = read_toml(path, RedFlagFileError)
         concepts: dict[str, Concept] = {}
         for name, spec in (data.get("concept") or {}).items():
-            patterns = []
-            for i, raw in enumerate(spec.get("patterns", [])):
-                try:
-                    patterns.append(re.compile(raw))
-                except re.error as exc:
-                    raise RedFlagFileError(f"{path}: concept {name!r} pattern {i + 1} {raw!r}: {exc}") from exc
             entities = []
             for curie in spec.get("entities", []):
                 entities.append(curie)
@@ -143,15 +148,10 @@ class RedFlagRules:
                     preferred = resolve(curie)
                     if preferred and preferred != curie:
                         entities.append(preferred)
-            lists = {}
-            for key in ("not_said", "said"):
-                lists[key] = []
-                for i, raw in enumerate(spec.get(key, [])):
-                    try:
-                        lists[key].append(re.compile(raw))
-                    except re.error as exc:
-                        raise RedFlagFileError(f"{path}: concept {name!r} {key} {i + 1} {raw!r}: {exc}") from exc
-            concepts[name] = Concept(name, spec.get("label", name), entities, patterns, lists["not_said"], lists["said"])
+            concepts[name] = Concept(name, spec.get("label", name), entities,
+                                     _compile_all(path, name, "pattern", spec.get("patterns", [])),
+                                     _compile_all(path, name, "not_said", spec.get("not_said", [])),
+                                     _compile_all(path, name, "said", spec.get("said", [])))
         rules = []
         for i, spec in enumerate(data.get("rule") or []):
             rid = spec.get("id") or f"rule {i + 1}"
