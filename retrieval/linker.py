@@ -420,7 +420,8 @@ class Linker:
                     if not changed and not dropped:
                         continue
                     skey = particle_key(kept)
-                    if not skey or not self._lookup(skey):
+                    found = self._lookup(skey) if skey else []
+                    if not found:
                         skey = sorted_key(kept)
                     if not skey or skey in seen:
                         continue
@@ -428,7 +429,7 @@ class Linker:
                     if len(skey.split()) < 2 and not (changed and len(span) - dropped == 1
                                                       and any(w in REWRITE_ALONE for w in span)):
                         continue
-                    entries = self._joined_ok(self._lookup(skey), words, i, j)
+                    entries = self._joined_ok(found or self._lookup(skey), words, i, j)
                     if not entries:
                         entries = self._joined_ok(self._lookup(skey, stem=True), words, i, j)
                         changed += 1 if entries else 0
@@ -470,10 +471,11 @@ class Linker:
         skey = sorted_key(words[i:j])
         span_chars = tokens[j - 1].end - tokens[i].start
         pkey = particle_key(words[i:j])
-        if pkey and self._lookup(pkey):
+        found = self._lookup(pkey) if pkey else []
+        if found:
             skey = pkey        # "worn out": the particle belongs to the name
         if skey:
-            entries = self._joined_ok(self._lookup(skey), words, i, j)
+            entries = self._joined_ok(found or self._lookup(skey), words, i, j)
             ordered = " ".join(w for w in words[i:j] if w not in STOP_WORDS)
             if entries and j - i == 1 and j < len(tokens) and words[j] in DETERMINERS and words[i] not in STOP_WORDS \
                     and is_english_word(tokens[i].raw.lower()):
