@@ -30,6 +30,9 @@ REPO = Path(__file__).resolve().parent.parent
 EVAL_DIR = REPO / "data" / "eval"
 SET_NAMES = ["hpo_lay", "kg_rag", "ncbi_disease", "lay_dev", "lay_seen", "lay_seen2", "lay_test", "non_medical"]
 DEFAULT_SETS = ["hpo_lay", "kg_rag", "ncbi_disease", "lay_test", "non_medical"]
+# the everyday-phrase sets and their files under EVAL_DIR
+PHRASE_SETS = {"lay_dev": "lay_phrases_dev.tsv", "lay_seen": "lay_phrases_seen.tsv",
+               "lay_seen2": "lay_phrases_seen2.tsv", "lay_test": "lay_phrases_test.tsv"}
 
 
 def split_bucket(text: str, buckets: int = 5) -> int:
@@ -251,14 +254,8 @@ def run_linking_eval(ctx, sets=None, limit=None, sources_dir=None, progress: boo
             r = eval_kg_rag(linker, sources, limit)
         elif name == "ncbi_disease":
             r = eval_ncbi(linker, store, sources, limit)
-        elif name == "lay_dev":
-            r = eval_phrases(linker, store, EVAL_DIR / "lay_phrases_dev.tsv", limit)
-        elif name == "lay_seen":
-            r = eval_phrases(linker, store, EVAL_DIR / "lay_phrases_seen.tsv", limit)
-        elif name == "lay_seen2":
-            r = eval_phrases(linker, store, EVAL_DIR / "lay_phrases_seen2.tsv", limit)
-        elif name == "lay_test":
-            r = eval_phrases(linker, store, EVAL_DIR / "lay_phrases_test.tsv", limit)
+        elif name in PHRASE_SETS:
+            r = eval_phrases(linker, store, EVAL_DIR / PHRASE_SETS[name], limit)
         elif name == "non_medical":
             r = eval_non_medical(linker, EVAL_DIR / "non_medical.txt")
         else:
