@@ -81,8 +81,8 @@ def _find_before(before: list[str], triggers: list[str], breakers: set[str] = fr
                 continue
             if _in_pseudo(before, i - len(trig), len(trig)):
                 return False
-            stops = breakers | {","} if " ".join(trig) in VERB_NEGATORS else breakers
-            return not any(w in stops for w in before[i:])
+            verb = " ".join(trig) in VERB_NEGATORS   # a verb's negation also ends at a comma
+            return not any(w in breakers or (verb and w == ",") for w in before[i:])
         if before[i - 1] in breakers:
             return False
     return False
