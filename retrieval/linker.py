@@ -41,7 +41,8 @@ from retrieval.intent import QUESTION_WORDS
 from retrieval.lexicon import is_english_word
 from retrieval.negation import assertion
 from retrieval.rwlock import ReadWriteLock
-from retrieval.normalize import DROPPABLE, PARTICLES, STOP_WORDS, Token, keys_of, particle_key, sorted_key, tokenize
+from retrieval.normalize import (DROPPABLE, INABILITY, PARTICLES, STOP_WORDS, Token, keys_of, particle_key, sorted_key,
+                                 tokenize)
 from retrieval.scoring import Calibration, features_for
 from retrieval.types import Mention
 
@@ -91,7 +92,7 @@ year years month months hour hours minute minutes doctor doctors hospital mom da
 husband kid kids child baby friend work home school back
 """.split())
 # Words a dense span needs besides: a span of only these says nothing worth embedding
-NOT_CONTENT = STOP_WORDS | QUESTION_WORDS | FILLER_WORDS | {"cant"}
+NOT_CONTENT = STOP_WORDS | QUESTION_WORDS | FILLER_WORDS | {INABILITY}
 # Words that name a kind of thing, not a thing: alone they are what a question asks for ("what disease
 # causes ..."), or the head of a name the graph lacks ("zorblax disease"); never a mention by themselves.
 CATEGORY_WORDS = frozenset("""disease disorder syndrome illness sickness condition abnormality finding
