@@ -98,7 +98,7 @@ class QueryAdapter:
         folder.mkdir(parents=True, exist_ok=True)
         tmp = folder / f".{ADAPTER_FILE}.tmp.npz"
         np.savez(tmp, weight=self.weight, cos_offset=np.float32(self.cos_offset),
-                 info=np.array(json.dumps(self.info)))
+                 adapted_share=np.float32(self.adapted_share), info=np.array(json.dumps(self.info)))
         tmp.replace(folder / ADAPTER_FILE)
 
     @classmethod
@@ -108,7 +108,8 @@ class QueryAdapter:
             return None
         with np.load(path) as data:
             info = json.loads(str(data["info"])) if "info" in data.files else {}
-            return cls(data["weight"], float(data["cos_offset"]), info)
+            share = float(data["adapted_share"]) if "adapted_share" in data.files else ADAPTED_SHARE
+            return cls(data["weight"], float(data["cos_offset"]), info, adapted_share=share)
 
 
 def training_pairs(row_vectors: np.ndarray, row_entities: Sequence[int], row_kinds: Sequence[str],
