@@ -190,6 +190,10 @@ class Linker:
         model = getattr(settings, "embedding_model", DEFAULT_MODEL)
         device = getattr(settings, "device", "auto")
         cache_root = Path(settings.cache_dir) if settings is not None else None
+        if dense and cache_root is not None and getattr(settings, "embedding_finetune", False):
+            # the model fine-tuned on this graph's lay-to-clinical pairs (trained once, cached by its pairs)
+            from retrieval.finetune import ensure_model
+            model = str(ensure_model(store, cache_root, model, progress=progress))
         embedder = Embedder(model, device="cpu" if device == "auto" else device, cache_dir=cache_root,
                             backend=getattr(settings, "embedding_backend", "auto"),
                             memo_size=getattr(settings, "embedding_memo", 50_000),
@@ -713,7 +717,7 @@ class Linker:
         if ranked and ranked[0][0] != c.entity:
             ranked.sort(key=lambda kv: kv[0] != c.entity)   # the chosen entity first
         candidates = [(e, s) for e, s in ((self._entity(i), s) for i, s in ranked) if e is not None]
-        a = assertion(text, start, end)
+        a = assertion(text, start, end, normal_denies=True)
         return Mention(start=start, end=end, text=text[start:end], score=c.score, entity=ent, method=c.method,
                        negated=a.negated, uncertain=a.uncertain, candidates=candidates)
 

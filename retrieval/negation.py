@@ -49,6 +49,13 @@ SCOPE_BREAKERS = {"i", "i'm", "i've", "i'd", "i'll", "im", "ive", "it's", "he's"
 # Uncertainty spans statements ("I think I might have a fever"); only a new subject's claim ends it.
 _UNCERTAIN_BREAKERS = {"which", "who", "because", "since", "so", "also"}
 WINDOW = 6  # words between a trigger and the mention
+# A mention said to be normal is denied: "I can swallow and breathe ok", "my breathing is fine", "I feel ok in
+# myself" (the linker may read "feel ok" as malaise). Checked inside the mention and in the next few words of
+# its clause, with no comma in between ("a headache, fine otherwise" is still a headache).
+NORMAL_STATE = {"ok", "okay", "fine", "alright"}   # not "normally": "a lump that normally goes back in"
+NORMAL_WINDOW = 3
+_VERB_NOT = {"not", "never", "don't", "doesn't", "didn't", "can't", "cannot", "isn't", "aren't", "wasn't", "won't",
+             "dont", "doesnt", "cant", "isnt"}
 
 
 @dataclass(frozen=True)
@@ -99,8 +106,11 @@ def _in_pseudo(words: list[str], pos: int, length: int) -> bool:
     return False
 
 
-def assertion(text: str, start: int, end: int, preceding_words: list[str] | None = None) -> Assertion:
-    """Negation and uncertainty of the mention text[start:end]."""
+def assertion(text: str, start: int, end: int, preceding_words: list[str] | None = None,
+              normal_denies: bool = False) -> Assertion:
+    """Negation and uncertainty of the mention text[start:end]. With `normal_denies` (linked findings), a
+    mention said to be normal ("breathe ok") is denied; patterns that themselves describe a normal state
+    ("drinking fine") leave it off."""
     words = _words(text)
     before: list[str] = []
     for w, s, e in words:
@@ -128,6 +138,8 @@ def assertion(text: str, start: int, end: int, preceding_words: list[str] | None
     if not _has_uncertain_not(scope[-WINDOW:]):
         negated = _find_before(scope, NEGATION_BEFORE, SCOPE_BREAKERS) or any(
             _starts_with(after_clause[i:], t.split()) for t in NEGATION_AFTER for i in range(min(2, len(after_clause))))
+    if normal_denies and not negated and _said_normal(words, start, end, before):
+        negated = True
     # a question ("do I have diabetes?") is not a statement of uncertainty about a finding
     if uncertain and after_clause and after_clause[-1] == "?" and not _find_before(
             scope, UNCERTAIN_BEFORE, _UNCERTAIN_BREAKERS):
@@ -138,3 +150,22 @@ def assertion(text: str, start: int, end: int, preceding_words: list[str] | None
 def _has_uncertain_not(scope: list[str]) -> bool:
     joined = " ".join(scope)
     return "not sure" in joined or "unsure" in joined
+
+
+def _said_normal(words: list[tuple[str, int, int]], start: int, end: int, before: list[str]) -> bool:
+    """Whether the mention is said to be normal ("breathe ok", "feel fine"), unless that is itself negated
+    ("I don't feel ok")."""
+    inside = [w for w, s, e in words if s >= start and e <= end]
+    following: list[str] = []
+    for w, s, e in words:
+        if s < end:
+            continue
+        if w == "," or w in CLAUSE_BREAKERS or len(following) == NORMAL_WINDOW:
+            break
+        following.append(w)
+    said = [w for w in inside + following if w in NORMAL_STATE]
+    if not said:
+        return False
+    # "not feeling ok", "can't breathe normally": the normal word is negated, the finding stands
+    nearby = before[-2:] + inside + following[:following.index(said[-1])] if said[-1] in following else before[-2:] + inside
+    return not any(w in _VERB_NOT for w in nearby)

@@ -68,3 +68,24 @@ def test_an_uncertainty_trigger_ends_a_negation_scope():
 def test_verb_negators_stop_at_a_comma_and_list_triggers_do_not(text, mention, negated):
     i = text.index(mention)
     assert assertion(text, i, i + len(mention)).negated is negated
+
+
+@pytest.mark.parametrize("text,mention,negated", [
+    ("I can swallow and breathe ok", "swallow", True),           # said to be normal a few words later
+    ("my breathing is fine", "breathing", True),
+    ("I feel ok in myself", "feel ok", True),                     # the normal word inside the mention
+    ("I don't feel ok", "feel ok", False),                        # "not ok" is not normal
+    ("I can't breathe properly, it's not ok", "breathe", False),
+    ("a headache, fine otherwise", "headache", False),            # a comma ends the reach
+    ("a lump that normally goes back in", "lump", False),         # "normally" is not a normal state
+])
+def test_a_mention_said_to_be_normal_is_denied(text, mention, negated):
+    i = text.index(mention)
+    assert assertion(text, i, i + len(mention), normal_denies=True).negated is negated
+
+
+def test_normal_state_is_only_read_for_linked_mentions():
+    # red-flag patterns such as "drinking fine" describe a normal state themselves
+    text = "I'm drinking fine"
+    i = text.index("drinking fine")
+    assert not assertion(text, i, len(text)).negated

@@ -20,6 +20,15 @@ pytestmark = pytest.mark.slow
     ("my dad suddenly went grey and clammy and says his jaw aches", "emergency"),
     # recurring episodes that settle: a doctor, not an ambulance
     ("from time to time my heart pounds for a minute then settles, I'm fine in between", "routine"),
+    # session 4 protocol rules: each sign in other words than the tuning vignettes'
+    ("my hernia popped out this afternoon and won't go back in, and I keep throwing up", "emergency"),
+    ("my grandad is coughing up pink frothy stuff and can't lie flat", "emergency"),
+    ("my wife's speech went all muddled over lunch and she seems confused", "emergency"),
+    ("my asthma is bad, the puffer isn't doing anything and I can only say a couple of words at a time", "emergency"),
+    ("the baby's lips look dusky round the mouth and he's breathing oddly", "emergency"),
+    ("temperature of 39, aching in my side under the ribs and it burns when I pee", "urgent"),
+    ("I caught my shin on a sharp edge and the cut is gaping, you can see fat", "urgent"),
+    ("since this morning I suddenly can't hear anything out of my right ear", "urgent"),
 ])
 def test_urgency_end_to_end(triager, text, level):
     r = triager.triage(text)
@@ -38,3 +47,10 @@ def test_stable_exertional_chest_tightness_is_urgent_and_at_rest_an_emergency(tr
     assert r.urgency == "urgent", r.urgency_reasons
     r = triager.triage("for three months my chest got tight on walking, now it comes on even when I'm sitting still")
     assert r.urgency == "emergency", r.urgency_reasons
+
+
+def test_normal_function_said_is_not_a_finding(triager):
+    # "I can swallow and breathe fine" once linked as trouble swallowing, and epiglottitis led the vote
+    r = triager.triage("lost my voice with a cold, throat a bit scratchy, but I can swallow and breathe fine")
+    assert r.urgency == "self-care", r.urgency_reasons
+    assert not any(f.present and "swallow" in (f.text or "") for f in r.findings)
