@@ -56,6 +56,9 @@ DENSE_NAME_ONLY_TYPES: tuple[str, ...] = ()
 DENSE_MAX_WORDS = 8
 DENSE_SPAN_WORDS = 6       # longest question n-gram embedded
 DENSE_MAX_SPANS = 24
+# A whole clause of up to this many words is embedded too: a paraphrase often describes one thing in more
+# words than any n-gram ("I have to sleep sat up on loads of pillows or I can't catch my breath").
+DENSE_CLAUSE_WORDS = 14
 TYPE_ORDER = {t: i for i, t in enumerate(
     ["Disease", "Phenotype", "Symptom", "Finding", "Compound", "Gene", "Anatomy", "PharmacologicClass",
      "SideEffect", "Pathway", "BiologicalProcess", "MolecularFunction", "CellularComponent"])}
@@ -627,7 +630,7 @@ class Linker:
                 spans.append((i, j))
         # prefer short spans around open words, then longer ones; keep the work bounded
         spans.sort(key=lambda s: (s[1] - s[0], s[0]))
-        spans = spans[:DENSE_MAX_SPANS]
+        spans = spans[:DENSE_MAX_SPANS] + _clause_spans(text, tokens, open_words)
         # the words as written, apostrophes included ("can't")
         text_of = [(i, j, text[tokens[i].start:tokens[j - 1].end]) for i, j in spans]
         per_span = self._dense_query(text_of, tokens, types, k=5)
@@ -852,6 +855,19 @@ def _mostly_upper(text: str) -> bool:
 
 
 # ----------------------------------------------------------------------------------------------------
+def _clause_spans(text: str, tokens: list[Token], open_words: list[int]) -> list[tuple[int, int]]:
+    """Clauses (between . , ; ! ? and the ends) longer than an n-gram span and at most DENSE_CLAUSE_WORDS
+    words, holding an open word, as (first token, end token)."""
+    out, start = [], 0
+    for k in range(1, len(tokens) + 1):
+        if k < len(tokens) and not any(ch in ".,;!?" for ch in text[tokens[k - 1].end:tokens[k].start]):
+            continue
+        if DENSE_SPAN_WORDS < k - start <= DENSE_CLAUSE_WORDS and any(start <= u < k for u in open_words):
+            out.append((start, k))
+        start = k
+    return out
+
+
 # dense index building and caching
 # ----------------------------------------------------------------------------------------------------
 def _dense_texts(table: NameTable, entities: Iterable[Entity]):

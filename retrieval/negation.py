@@ -52,7 +52,7 @@ WINDOW = 6  # words between a trigger and the mention
 # A mention said to be normal is denied: "I can swallow and breathe ok", "my breathing is fine", "I feel ok in
 # myself" (the linker may read "feel ok" as malaise). Checked inside the mention and in the next few words of
 # its clause, with no comma in between ("a headache, fine otherwise" is still a headache).
-NORMAL_STATE = {"ok", "okay", "fine", "alright"}   # not "normally": "a lump that normally goes back in"
+NORMAL_STATE = {"ok", "okay", "fine", "alright", "normal"}   # not "normally": "a lump that normally goes back in"
 NORMAL_WINDOW = 3
 _VERB_NOT = {"not", "never", "don't", "doesn't", "didn't", "can't", "cannot", "isn't", "aren't", "wasn't", "won't",
              "dont", "doesnt", "cant", "isnt"}

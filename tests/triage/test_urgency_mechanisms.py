@@ -66,7 +66,8 @@ def level_of(rules, text, candidates=(), age=None, hours=None):
     ("I fell off a ladder yesterday but feel alright", "major_trauma", "urgent"),
     ("I scalded my arm with the kettle and the blister is bigger than my hand", "serious_burn", "urgent"),
     ("a sudden blinding headache and a stiff neck", "sudden_headache_stiff_neck", "emergency"),
-    ("I'm on warfarin and banged my head on a shelf", "head_injury_risk", "urgent"),
+    # NHS: a head injury on blood thinners goes to A&E now (session 4; it was urgent before)
+    ("I'm on warfarin and banged my head on a shelf", "head_injury_danger", "emergency"),
     ("sharp pain under my right ribs and a fever", "gallbladder_fever", "urgent"),
     ("I'm having a miscarriage and soaking a pad every hour", "pregnancy_bleeding_pain", "emergency"),
     ("she swallowed all of her mum's pills on purpose", "suicidal", "emergency"),
@@ -96,7 +97,8 @@ def test_everyday_words_that_sound_alarming_are_not_red_flags(rules):
     assert "epiglottitis" not in fired(rules, "he's teething and drooling")
     assert "black_stool" not in fired(rules, "a spot of blood on the toilet paper")
     assert "head_injury" not in fired(rules, "I bumped my head, just a small bump, otherwise fine")
-    assert fired(rules, "I bumped my head and I have been sick twice").get("head_injury_risk") == "urgent"
+    # vomiting after a head injury: A&E now (NICE asks for a scan within the hour; urgent before session 4)
+    assert fired(rules, "I bumped my head and I have been sick twice").get("head_injury_danger") == "emergency"
 
 
 def test_red_flags_are_not_raised_by_negated_or_unrelated_words(rules):
@@ -294,3 +296,26 @@ def test_older_people_with_a_fever_are_seen_today(rules):
     assert fired(rules, "a fever and a cough", age=80).get("old_age_fever") == "urgent"
     assert fired(rules, "my elderly mother has a fever").get("elderly_fever") == "urgent"
     assert "elderly_fever" not in fired(rules, "a 45 year old man with a fever")
+
+
+# ---- session 4: protocol signs added after the train and seen3 tuning vignettes ----------------------------
+@pytest.mark.parametrize("text, age, rule, level", [
+    ("it came on all of a sudden and I can't get my breath", None, "sudden_breathless", "emergency"),
+    ("slipped on the stairs and can't get up, my hip is agony", 88, "older_fall_cannot_stand", "emergency"),
+    ("she knocked a pan of boiling water over her legs, it's a big patch and red raw", 3, "child_serious_burn", "emergency"),
+    ("the rash on my leg has gone past the pen line I drew this morning", None, "spreading_redness", "urgent"),
+    ("my knee is hot, red and swollen and I can't bend it", None, "hot_joint", "urgent"),
+    ("I've had a water infection for days, now a fever and pain in my back", None, "kidney_infection", "urgent"),
+    ("since yesterday he's making a harsh noise when he breathes in", None, "stridor", "urgent"),
+])
+def test_session4_protocol_signs(rules, text, age, rule, level):
+    assert fired(rules, text, age=age).get(rule) == level, fired(rules, text, age=age)
+
+
+def test_session4_signs_do_not_fire_on_their_everyday_look_alikes(rules):
+    # a linked "drooling" counts only when the words were about the mouth: a dribble of urine is not
+    got = fired(rules, "it burns and only a dribble comes out", findings=[("HP:0002307", "dribble comes out")])
+    assert "epiglottitis" not in got
+    assert "sudden_breathless" not in fired(rules, "I get a bit breathless on the stairs, it came on slowly")
+    assert "older_fall_cannot_stand" not in fired(rules, "I fell but I can get up and walk fine", age=80)
+    assert "child_serious_burn" not in fired(rules, "a small burn from the oven on his finger", age=6)
