@@ -319,3 +319,20 @@ def test_session4_signs_do_not_fire_on_their_everyday_look_alikes(rules):
     assert "sudden_breathless" not in fired(rules, "I get a bit breathless on the stairs, it came on slowly")
     assert "older_fall_cannot_stand" not in fired(rules, "I fell but I can get up and walk fine", age=80)
     assert "child_serious_burn" not in fired(rules, "a small burn from the oven on his finger", age=6)
+
+
+@pytest.mark.parametrize("text, rule, level", [
+    ("I've stockpiled my pills and I'm going to take them all tonight", "suicidal", "emergency"),
+    ("not had a poo or passed any wind for days and my tummy is swollen", "bowel_obstruction", "emergency"),
+    ("my angina came on while resting in bed and the spray barely touched it", "angina_at_rest", "emergency"),
+    ("a headache that hit like being struck with a hammer, the worst pain of my life", "worst_headache", "emergency"),
+    ("banged his head on the table and has been sick twice since", "head_injury_danger", "emergency"),
+])
+def test_session4_second_batch_signs(rules, text, rule, level):
+    assert fired(rules, text).get(rule) == level, fired(rules, text)
+
+
+def test_session4_second_batch_look_alikes(rules):
+    assert "head_injury_danger" not in fired(rules, "banged his head and was sick once, he's playing now")
+    assert "severe_breathing" not in fired(rules, "coughing fits where I cough till I can't breathe, fine in between")
+    assert "young_child_breathing" not in fired(rules, "a barking cough but his breathing is quiet", age=2)
