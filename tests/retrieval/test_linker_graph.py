@@ -31,7 +31,7 @@ def test_lay_phrases(full_context, linker, text, expected):
 @pytest.mark.parametrize("text,expected", [
     ("metfromin", "DRUGBANK:DB00331"),
     ("diabeties", "DOID:9351"),
-    ("rheumatiod arthritis", "DOID:7148"),
+    ("rheumatoyd arthritis", "DOID:7148"),   # "rheumatiod" is a vocabulary entry since session 4
 ])
 def test_misspellings(full_context, linker, text, expected):
     top = _top(linker, text)
@@ -116,6 +116,6 @@ def test_lay_vocabulary_phrases_are_in_the_dense_index(full_context, linker):
     kinds = set(linker._row_kind)
     assert "vocabulary" in kinds and "name" in kinds
     # a wording no name or vocabulary key holds, near lay phrases for vertigo ("room is spinning")
-    top = _top(linker, "I keep feeling like the room is whirling round")
+    top = _top(linker, "I keep feeling like the room is rotating round")   # "whirling round" is an entry since session 4
     assert top is not None and top.method == "dense"
     assert top.entity.id == full_context.store.resolve("HP:0002321")
