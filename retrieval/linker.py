@@ -193,10 +193,6 @@ class Linker:
         model = getattr(settings, "embedding_model", DEFAULT_MODEL)
         device = getattr(settings, "device", "auto")
         cache_root = Path(settings.cache_dir) if settings is not None else None
-        if dense and cache_root is not None and getattr(settings, "embedding_finetune", False):
-            # the model fine-tuned on this graph's lay-to-clinical pairs (trained once, cached by its pairs)
-            from retrieval.finetune import ensure_model
-            model = str(ensure_model(store, cache_root, model, progress=progress))
         embedder = Embedder(model, device="cpu" if device == "auto" else device, cache_dir=cache_root,
                             backend=getattr(settings, "embedding_backend", "auto"),
                             memo_size=getattr(settings, "embedding_memo", 50_000),
