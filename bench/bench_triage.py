@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from kgqa.context import KGContext
     from kgqa.settings import load_settings
-    from qa.triage_eval import (GENERATOR_SEEDS, VIGNETTE_FILES, evaluate, generate_vignettes,
+    from qa.triage_eval import (generator_seed, VIGNETTE_FILES, evaluate, generate_vignettes,
                                 load_vignettes, report_markdown)
     from qa.triage_findings import FINDING_TYPES
 
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     splits = list(TUNING_SPLITS) + (["test"] if args.split == "test" else [])
     for split in splits:
         sets[f"hand-written ({split})"] = load_vignettes(VIGNETTE_FILES[split])
-    for seed, label in sorted({(GENERATOR_SEEDS[s], "test" if s == "test" else "tuning") for s in splits}):
+    for seed, label in sorted({(generator_seed(s), "test" if s == "test" else "tuning") for s in splits}):
         sets[f"generated from DDXPlus (seed {seed}, {label})"] = generate_vignettes(
             ddx / "release_conditions.json", ddx / "release_evidences.json", seed, 2)
     timed = [v.text for name, vs in sets.items() if "test" not in name for v in vs]

@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from retrieval.linker import DENSE_TYPES, held_out_keys
+
 log = logging.getLogger(__name__)
 
 VERSION = 1                  # a change of the recipe below retrains
@@ -48,8 +50,6 @@ MAX_OTHER_SYNONYMS = 1500    # non-layperson synonyms sampled as pairs (all ~60k
 VOCABULARY_REPEATS = 1
 TUNING_REPEATS = 1
 MIN_PAIRS = 20
-DENSE_TYPES = ("Disease", "Phenotype", "Symptom", "Finding")
-HELD_OUT_BUCKETS = (0, 1)
 REPO = Path(__file__).resolve().parent.parent
 EVAL_DIR = REPO / "data" / "eval"
 TRIAGE_PHRASES = EVAL_DIR / "triage_evidence_phrases.tsv"
@@ -71,31 +71,16 @@ class Pair:
 # ----------------------------------------------------------------------------------------------------
 # training pairs
 # ----------------------------------------------------------------------------------------------------
-def held_out_keys(entities: Iterable) -> set[str]:
-    """Sorted keys of the layperson synonyms in the evaluation and calibration folds."""
-    from retrieval.evaluation import split_bucket
-    from retrieval.normalize import keys_of
-    out = set()
-    for e in entities:
-        for s in e.synonyms:
-            if s.kind == "layperson" and split_bucket(s.text) in HELD_OUT_BUCKETS:
-                out.add(keys_of(s.text)[1])
-    return out
-
-
 def read_triage_phrases(path: Path = TRIAGE_PHRASES) -> list[tuple[str, list[str]]]:
-    """(DDXPlus evidence CURIE, phrases) per line of the triage evidence phrase file."""
-    out = []
+    """(DDXPlus evidence CURIE, phrases) per line of the triage evidence phrase file (read by the triage
+    evaluation's reader; a malformed line is a FineTuneError naming it)."""
+    from qa.triage_eval import VignetteFileError, load_phrases
     if not path.exists():
-        return out
-    for n, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
-        if not line.strip() or line.startswith("#") or line.startswith("evidence\t"):
-            continue
-        cols = line.split("\t")
-        if len(cols) < 2 or not cols[0].strip():
-            raise FineTuneError(f"{path}:{n}: expected 'evidence<TAB>phrase | phrase ...', got {line!r}")
-        out.append((f"DDXPLUS:{cols[0].strip()}", [p.strip() for p in cols[1].split("|") if p.strip()]))
-    return out
+        return []
+    try:
+        return [(f"DDXPLUS:{evidence}", phrases) for evidence, phrases in load_phrases(path).items()]
+    except VignetteFileError as exc:
+        raise FineTuneError(str(exc)) from exc
 
 
 def training_pairs(entities: Sequence, resolve: Callable[[str], str | None], *,

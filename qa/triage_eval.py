@@ -33,7 +33,14 @@ VIGNETTE_FILES = {"dev": EVAL_DIR / "triage_vignettes_dev.jsonl", "seen": EVAL_D
                   "train": EVAL_DIR / "triage_vignettes_train.jsonl",
                   "test": EVAL_DIR / "triage_vignettes_test.jsonl"}
 PHRASES_FILE = EVAL_DIR / "triage_evidence_phrases.tsv"
-GENERATOR_SEEDS = {"dev": 1, "seen": 1, "seen2": 1, "seen3": 1, "train": 1, "test": 2}
+TUNING_SEED, TEST_SEED = 1, 2
+
+
+def generator_seed(split: str) -> int:
+    """The generated vignettes that go with a split: seed 2 with the held-out test split, seed 1 (tuning)
+    with every other."""
+    return TEST_SEED if split == "test" else TUNING_SEED
+
 
 # Published anchors (vignette studies; different vignettes, so only indicative).
 PUBLISHED = [
@@ -115,7 +122,7 @@ def load_phrases(path: Path = PHRASES_FILE) -> dict[str, list[str]]:
             if not line.strip() or line.startswith("#") or line.startswith("evidence\t"):
                 continue
             parts = line.rstrip("\n").split("\t")
-            if len(parts) != 2 or not parts[1].strip():
+            if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
                 raise VignetteFileError(f"{path}:{lineno}: expected 'evidence<TAB>phrase | phrase'")
             out[parts[0].strip()] = [p.strip() for p in parts[1].split("|") if p.strip()]
     return out

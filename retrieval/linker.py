@@ -171,7 +171,7 @@ class Linker:
         if embedder is not None:
             dense, rows, vecs = _build_dense(table, ents.values(), embedder, progress)
             if adapter:
-                learned = _train_adapter(table, rows, vecs, _held_out_keys(ents.values()), vocab, res,
+                learned = _train_adapter(table, rows, vecs, held_out_keys(ents.values()), vocab, res,
                                          embedder, progress)
         linker = cls(table, embedder=embedder, dense=dense, dense_rows=rows, get_entity=None, resolve=res,
                      adapter=learned)
@@ -225,7 +225,7 @@ class Linker:
             if dense:
                 index, rows, vecs = _build_dense(table, entities_for_dense, embedder, progress)
                 if adapter:
-                    learned = _train_adapter(table, rows, vecs, _held_out_keys(entities_for_dense), vocab,
+                    learned = _train_adapter(table, rows, vecs, held_out_keys(entities_for_dense), vocab,
                                              store.resolve, embedder, progress)
             if folder is not None:
                 _save_cached(folder, table, index, rows, {"model": model, "version": version}, learned)
@@ -914,7 +914,7 @@ def _build_dense(table: NameTable, entities: Iterable[Entity], embedder: Embedde
     return index, {"entity": ents, "key": keys, "kind": kinds}, vecs
 
 
-def _held_out_keys(entities: Iterable[Entity]) -> set[str]:
+def held_out_keys(entities: Iterable[Entity]) -> set[str]:
     """Sorted keys of layperson synonyms in the evaluation and calibration folds: never adapter pairs."""
     from retrieval.evaluation import split_bucket
     out = set()

@@ -54,8 +54,8 @@ WINDOW = 6  # words between a trigger and the mention
 # its clause, with no comma in between ("a headache, fine otherwise" is still a headache).
 NORMAL_STATE = {"ok", "okay", "fine", "alright", "normal"}   # not "normally": "a lump that normally goes back in"
 NORMAL_WINDOW = 3
-_VERB_NOT = {"not", "never", "don't", "doesn't", "didn't", "can't", "cannot", "isn't", "aren't", "wasn't", "won't",
-             "dont", "doesnt", "cant", "isnt"}
+# words that negate the normal word itself ("I don't feel ok"): the verb negators and the negated auxiliaries
+_VERB_NOT = VERB_NEGATORS | {"don't", "doesn't", "didn't", "can't", "cannot", "won't", "dont", "doesnt", "cant", "isnt"}
 
 
 @dataclass(frozen=True)
@@ -157,15 +157,14 @@ def _said_normal(words: list[tuple[str, int, int]], start: int, end: int, before
     ("I don't feel ok")."""
     inside = [w for w, s, e in words if s >= start and e <= end]
     following: list[str] = []
-    for w, s, e in words:
-        if s < end:
-            continue
+    for w in (w for w, s, e in words if s >= end):
         if w == "," or w in CLAUSE_BREAKERS or len(following) == NORMAL_WINDOW:
             break
         following.append(w)
-    said = [w for w in inside + following if w in NORMAL_STATE]
-    if not said:
+    said = inside + following
+    last = max((i for i, w in enumerate(said) if w in NORMAL_STATE), default=None)
+    if last is None:
         return False
-    # "not feeling ok", "can't breathe normally": the normal word is negated, the finding stands
-    nearby = before[-2:] + inside + following[:following.index(said[-1])] if said[-1] in following else before[-2:] + inside
+    # "I don't feel ok", "it's not ok": a negation before the normal word keeps the finding
+    nearby = before[-2:] + said[:max(last, len(inside))]
     return not any(w in _VERB_NOT for w in nearby)

@@ -152,7 +152,7 @@ def _sources(explicit: str | None) -> Path | None:
 
 
 def _eval_triage(args) -> int:
-    from qa.triage_eval import (GENERATOR_SEEDS, VIGNETTE_FILES, VignetteFileError, evaluate,
+    from qa.triage_eval import (generator_seed, VIGNETTE_FILES, VignetteFileError, evaluate,
                                 generate_vignettes, load_vignettes, report_markdown)
     sets = [s.strip() for s in args.sets.split(",") if s.strip()]
     unknown = set(sets) - {"hand", "generated"}
@@ -171,12 +171,12 @@ def _eval_triage(args) -> int:
                                 "KGQA_SOURCES_DIR (a folder with ddxplus/release_conditions.json)")
             gen = generate_vignettes(src / "ddxplus" / "release_conditions.json",
                                      src / "ddxplus" / "release_evidences.json",
-                                     GENERATOR_SEEDS[args.split], args.per_condition)
+                                     generator_seed(args.split), args.per_condition)
             if args.write_generated:
                 with open(args.write_generated, "w", encoding="utf-8") as fh:
                     for v in gen:
                         fh.write(json.dumps(v.to_json(), ensure_ascii=False) + "\n")
-            batches.append((f"generated from DDXPlus (seed {GENERATOR_SEEDS[args.split]})", gen))
+            batches.append((f"generated from DDXPlus (seed {generator_seed(args.split)})", gen))
     except VignetteFileError as exc:
         raise UserError(str(exc)) from None
     ctx = _context(args)

@@ -9,7 +9,7 @@ from kg.model import Entity, Synonym
 from retrieval import adapter as qa
 from retrieval.evaluation import split_bucket
 from kgqa.settings import SettingsError, load_settings
-from retrieval.linker import Linker, _held_out_keys
+from retrieval.linker import Linker, held_out_keys
 from retrieval.normalize import keys_of
 
 
@@ -17,7 +17,7 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return (x / np.linalg.norm(x, axis=-1, keepdims=True)).astype(np.float32)
 
 
-def test_training_pairs_leave_out_names_and_held_out_keys():
+def test_training_pairs_leave_out_names_andheld_out_keys():
     vecs = _unit(np.random.default_rng(0).normal(size=(5, 8)))
     pairs = qa.training_pairs(vecs, row_entities=[0, 0, 0, 1, 1],
                               row_kinds=["name", "exact", "layperson", "name", "layperson"],
@@ -86,12 +86,12 @@ def test_blend_mixes_adapted_and_raw_and_caps_at_one():
     assert adapter.blend(1.0, 1.0) == 1.0
 
 
-def test_held_out_keys_are_the_evaluation_and_calibration_folds():
+def testheld_out_keys_are_the_evaluation_and_calibration_folds():
     texts = ["tummy ache", "racing heart", "dizzy spell", "pins and needles", "runny nose", "sore throat",
              "itchy skin", "pounding head", "short of breath", "upset stomach", "swollen ankles", "the runs"]
     entity = Entity(id="HP:1", type="Phenotype", name="Thing",
                     synonyms=[Synonym(t, "layperson", "hpo") for t in texts] + [Synonym("exact one", "exact", "hpo")])
-    keys = _held_out_keys([entity])
+    keys = held_out_keys([entity])
     expected = {keys_of(t)[1] for t in texts if split_bucket(t) in (0, 1)}
     assert keys == expected and expected          # some fall in the folds, exact synonyms never count
     assert keys_of("exact one")[1] not in keys
