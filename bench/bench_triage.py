@@ -45,7 +45,7 @@ def store_scoring_baseline(store, finding_ids: list[str]) -> list[tuple[str, int
     return sorted(counts.items(), key=lambda kv: -kv[1])[:10]
 
 
-TUNING_SPLITS = ("dev", "seen", "seen2", "seen3", "train")
+TUNING_SPLITS = ("dev", "seen", "seen2", "seen3", "seen4", "train")
 # Triage at the start of session 4 (commit 3cd6b15, same graph), measured with `kgqa eval triage --split ...`:
 # (top-1, top-3, urgency, emergencies under-triaged). The held-out test split was run once with that code as a
 # baseline, after the session's own held-out run.
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--out", default=str(REPO / "bench" / "results" / "triage.md"))
     ap.add_argument("--split", choices=["tuning", "test"], default="tuning",
-                    help="tuning: dev + seen + seen2 + seen3 + train (default); test: also the held-out test split")
+                    help="tuning: dev + seen + seen2 + seen3 + seen4 + train (default); test: also the held-out test split")
     args = ap.parse_args(argv)
     os.environ.setdefault("KGQA_SOURCES_DIR", args.sources)
 
