@@ -4,7 +4,10 @@ Only words absent from the vocabulary and long enough are corrected (5+ letters:
 with optimal string alignment distance (a swap of two letters is one edit). Candidates come from the
 vocabulary words of similar length, scored in C by rapidfuzz. A word spelt as it sounds ("headake",
 "diarea", "nawsea") is further than that from its vocabulary word; when nothing is within the budget,
-words with the same *sound key* (`sound_key`) and a similar length are taken, counted as two edits.
+words with the same *sound key* (`sound_key`) and a similar length are taken, counted as two edits. A
+sound-alike with the same first letter also outranks a one-edit neighbour whose first letter was changed
+("tinitis" is "tinnitus", not "linitis"): people rarely mistype the first letter of a word (they drop a
+silent one: "hooping" is "whooping").
 """
 from __future__ import annotations
 
@@ -24,14 +27,18 @@ _SOUNDS = (("ph", "f"), ("ch", "k"), ("ck", "k"), ("gh", "g"), ("rh", "r"), ("th
 
 def sound_key(word: str) -> str:
     """A rough English sound key: letter groups that sound alike merged ("ph"/"f", "ch"/"k", soft "c"/"s"),
-    every run of vowels one vowel, doubled letters single; the first letter kept. "headake" and
-    "headache" -> "hadaka"; "diarea" and "diarrhea" -> "dara"."""
+    every run of vowels one vowel, doubled letters single, a silent "h" after a vowel and a silent final
+    "e" dropped; the first letter kept. "headake" and "headache" -> "hadaka"; "diarea" and "diarrhea" ->
+    "dara"; "crone" and "crohn" -> "kran"."""
     w = word.lower()
     if w[:2] in _SILENT_START:
         w = w[1:]            # "pneumonia" ~ "numonia", "psoriasis" ~ "soriasis"
     for a, b in _SOUNDS:
         w = w.replace(a, b)
     w = re.sub(r"c(?=[eiy])", "s", w).replace("c", "k")
+    w = w[:1] + re.sub(r"(?<=[aeiou])h", "", w[1:])    # "crohn" ~ "crone", "ahh"
+    if len(w) > 3 and w.endswith("e") and w[-2] not in "aeiouy":
+        w = w[:-1]           # silent final e: "crone" ~ "crohn"
     if not w:
         return w
     rest = re.sub(r"[aeiouy]+", "a", w[1:])
@@ -43,6 +50,12 @@ class Correction:
     word: str           # the vocabulary word
     edits: int          # OSA distance
     similarity: float   # 1 - edits / max(len)
+
+
+def _first_letter_changed(word: str, candidate: str) -> bool:
+    """The first letter was mistyped: it differs, and not because a leading letter is missing or extra
+    ("hooping" for "whooping" keeps its first letter in that sense; "tinitis" for "linitis" does not)."""
+    return word[0] != candidate[0] and word[0] != candidate[1:2] and candidate[0] != word[1:2]
 
 
 def max_edits(word: str) -> int:
@@ -96,9 +109,12 @@ class TokenCorrector:
                     if cand[0] != word[0] and dist > 1:
                         continue  # two edits and a different first letter: too far
                     out.append(Correction(cand, int(dist), 1 - dist / max(len(cand), len(word))))
-        if budget and word.isalpha() and not out:
-            out = self._sound_alikes(word)
-        out.sort(key=lambda c: (c.edits, -self.counts.get(c.word, 0)))
+        if budget and word.isalpha() and (not out or all(_first_letter_changed(word, c.word) for c in out)):
+            found = {c.word for c in out}
+            out += [c for c in self._sound_alikes(word) if c.word not in found]
+        # a changed first letter costs one more edit in the ranking (not in the edits reported)
+        out.sort(key=lambda c: (c.edits + _first_letter_changed(word, c.word), _first_letter_changed(word, c.word),
+                                -self.counts.get(c.word, 0)))
         out = out[:limit]
         if len(self._memo) > 100_000:
             self._memo.clear()

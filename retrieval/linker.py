@@ -623,6 +623,8 @@ class Linker:
                     continue   # ends on a verb taking an object: "(time to) boil an egg"
                 if all(w in NOT_CONTENT for w in words[i:j]):
                     continue
+                if "," in text[tokens[i].end:tokens[j - 1].start]:
+                    continue   # "(6 days) now, no temperature" is two statements, not one finding
                 spans.append((i, j))
         # prefer short spans around open words, then longer ones; keep the work bounded
         spans.sort(key=lambda s: (s[1] - s[0], s[0]))
