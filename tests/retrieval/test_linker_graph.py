@@ -98,6 +98,15 @@ def test_a_dense_span_does_not_swallow_a_comma_and_its_negation(linker):
     assert all(m.negated for m in fever)
 
 
+def test_interpret_reads_a_paraphrase_as_a_whole(linker):
+    text = "I need four pillows under me at night or I get short of breath"
+    best_mention = max(linker.link(text), key=lambda m: m.score)
+    assert best_mention.entity.id == "HP:0002094"                      # dyspnea: a part of what was said
+    assert linker.interpret(text)[0][0].id == "HP:0012764"             # orthopnea: what it says as a whole
+    assert linker.interpret("metformin")[0][0].id == "DRUGBANK:DB00331"   # a name stays its own reading
+    assert linker.interpret("the weather is lovely today") == []
+
+
 def test_mentions_carry_offsets_and_candidates(linker):
     text = "Does metformin treat type 2 diabetes?"
     ms = linker.link(text)

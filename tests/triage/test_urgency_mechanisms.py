@@ -336,3 +336,27 @@ def test_session4_second_batch_look_alikes(rules):
     assert "head_injury_danger" not in fired(rules, "banged his head and was sick once, he's playing now")
     assert "severe_breathing" not in fired(rules, "coughing fits where I cough till I can't breathe, fine in between")
     assert "young_child_breathing" not in fired(rules, "a barking cough but his breathing is quiet", age=2)
+
+
+# ---- session 5: signs and look-alikes found on the seen4 tuning vignettes -----------------------------------
+@pytest.mark.parametrize("text, rule, level", [
+    ("There's a bulge near my groin I've had for months. Today it's gone stuck out and rock hard", "stuck_hernia",
+     "urgent"),
+    ("My hernia has been playing up. Tonight I can't push it back in and I keep being sick", "stuck_hernia_vomiting",
+     "emergency"),
+    ("throwing up since lunch, tummy is really bloated and I haven't passed any wind today",
+     "bowel_obstruction_no_wind", "emergency"),
+])
+def test_session5_signs(rules, text, rule, level):
+    assert fired(rules, text).get(rule) == level, fired(rules, text)
+
+
+def test_session5_look_alikes(rules):
+    # a squeaky breath linked as an abnormal (high-pitched) voice is not a stroke's muddled speech
+    got = fired(rules, "a high pitched squeak when I breathe in", findings=[("HP:0002167", "high pitched")])
+    assert "stroke_speech" not in got
+    # "switches off" linked as an absence seizure is not a convulsion
+    assert "seizure" not in fired(rules, "my racing heart just switches off", findings=[("HP:0001250", "switches off")])
+    assert fired(rules, "he had a seizure", findings=[("HP:0001250", "seizure")]).get("seizure") == "emergency"
+    # wind without vomiting and a swollen belly is not an obstruction
+    assert "bowel_obstruction_no_wind" not in fired(rules, "I haven't passed wind much today, otherwise fine")

@@ -16,7 +16,7 @@ from ui.components.graph import graph_of_facts, show_graph
 from ui.context import get_context, warm
 
 PAGE_SIZE = 20
-MIN_MEANING_SCORE = 0.25   # link_phrase's calibrated score: below this a match by meaning is noise
+MIN_MEANING_SCORE = 0.25   # interpret's calibrated score: below this a match by meaning is noise
 TRAIL = "explore_trail"
 
 
@@ -57,7 +57,8 @@ def linked_entities(ctx, text: str) -> list[Entity]:
     except Exception as exc:  # noqa: BLE001 - name search still works without the linker
         st.caption(f"Matching by meaning is unavailable: {explain(exc)}")
         return []
-    method = getattr(linker, "link_phrase", None) or getattr(linker, "link", None)
+    method = (getattr(linker, "interpret", None) or getattr(linker, "link_phrase", None)
+              or getattr(linker, "link", None))
     if method is None:
         return []
     out = []
