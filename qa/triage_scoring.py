@@ -226,6 +226,8 @@ class ConditionScorer:
             if mask[i]:
                 ll[i] += self._unsaid_penalty(cid, said)
         cand = np.nonzero(mask)[0]
+        if len(cand) == 0:
+            return []    # findings the table knows (e.g. through the phenotype tree) but no condition lists
         scores = inv_t * (self._log_prior(age, assume_adult)[cand] + ll[cand])
         prior_in = np.bincount(self._tier_idx[cand], weights=self._prior[cand], minlength=len(tiers))
         # conditions explaining none of the present findings: one term per tier (their absent-finding

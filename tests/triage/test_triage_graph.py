@@ -103,3 +103,11 @@ def test_bad_requests_raise_clear_errors(triager):
         triager.triage("cough", sex="robot")
     with pytest.raises(TriageInputError, match="string"):
         triager.triage(None)  # type: ignore[arg-type]
+
+
+def test_a_finding_no_condition_lists_is_answered_not_a_crash(triager):
+    # head lice is a graph finding with a parent in the phenotype tree, but no condition lists it: the scorer
+    # once failed on an empty candidate set here
+    r = triager.triage("my little boy has got nits again")
+    assert any(f.present for f in r.findings)
+    assert r.candidates == [] and r.urgency in LEVELS and r.disclaimer == DISCLAIMER
