@@ -296,11 +296,13 @@ def main(argv=None) -> int:
     out += ["### Linking evaluation (`kgqa eval linking`)", "",
             "acc@1 / acc@5 per set. hpo_lay: HPO layperson synonyms of split bucket 0 (sha1 of the normalised "
             "synonym % 5 == 0, ~20%), removed from the dictionary and dense index during the run, and never "
-            "a training pair of the query adapter. lay_dev, lay_seen, lay_seen2 and lay_seen3: everyday phrases used "
-            "for tuning (lay_seen, lay_seen2 and lay_seen3 were the test sets of sessions 1 to 3; their errors were "
-            "analysed, so they became tuning data). lay_test: the session-4 held-out everyday phrases, written fresh "
+            "a training pair of the query adapter. lay_dev and lay_seen to lay_seen4: everyday phrases used "
+            "for tuning (lay_seen to lay_seen4 were the test sets of sessions 1 to 4; their errors were "
+            "analysed, so they became tuning data). lay_test: the session-5 held-out everyday phrases, written fresh "
             "by two engineers who never saw the linker's vocabulary, code or results (data/eval/lay_phrases_test.tsv, "
-            "never used for tuning; run once by the lead). non_medical: "
+            "never used for tuning; run once by the lead). Each everyday phrase is read as one concept with "
+            "`Linker.interpret` (since session 5); best_mention is the earlier reading (the best mention of "
+            "`Linker.link`). non_medical: "
             "share of non-medical sentences that link to nothing. Anchors are published figures on their own "
             "data, not re-run here.", "", format_table(report), ""]
     if "lay_test" not in report["sets"]:
@@ -312,6 +314,9 @@ def main(argv=None) -> int:
                        "(non-layperson) name of their concept after normalisation, so the dictionary still knows them.")
         if name in TUNING_SETS and r.get("by_style"):
             out.append(f"- {name} by style (acc@1): " + ", ".join(f"{k} {v['acc@1']:.3f} (n={v['n']})" for k, v in sorted(r["by_style"].items())))
+            if r.get("best_mention_acc@1") is not None:
+                out.append(f"- {name} read as its best mention (`link`, the reading before session 5): "
+                           f"acc@1 {r['best_mention_acc@1']:.3f}")
             if r.get("strict"):
                 out.append(f"- {name} strict (only the listed ids, no name-equivalent duplicate concepts): "
                            f"acc@1 {r['strict']['acc@1']:.3f}, acc@5 {r['strict']['acc@5']:.3f}")
