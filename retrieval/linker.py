@@ -552,6 +552,9 @@ class Linker:
         ambiguity = len({self.table.entries[e].entity for e in entries})
         for e in entries:
             entry = self.table.entries[e]
+            if common and entry.entity in self.table.modifiers and not (
+                    types and self.table.entity_types[entry.entity] in types):
+                continue   # a bare everyday word naming a clinical modifier ("right", "sharp") is the word itself
             if method_prefix in ("fuzzy", "rewrite"):
                 method = method_prefix
             else:

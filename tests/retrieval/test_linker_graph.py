@@ -105,6 +105,12 @@ def test_rarer_english_words_that_name_a_drug_link_but_everyday_ones_stay_weak(l
     assert linker.link("I drank a glass of water with some rice") == []
 
 
+def test_an_everyday_word_naming_a_clinical_modifier_is_not_a_mention(linker):
+    # HPO names laterality and character terms "Right" and "Sharp": in a sentence they are ordinary words
+    assert [m.entity.id for m in linker.link("a sharp pain right here")] == ["HP:0012531"]
+    assert [m.entity.id for m in linker.link("episodic")] == ["HP:0025303"]     # not an everyday word: kept
+
+
 def test_interpret_reads_a_paraphrase_as_a_whole(linker):
     text = "I need four pillows under me at night or I get short of breath"
     best_mention = max(linker.link(text), key=lambda m: m.score)
