@@ -27,6 +27,7 @@ from pathlib import Path
 
 from retrieval.dictionary import read_lay_vocabulary
 from retrieval.normalize import keys_of
+from retrieval.types import ranked_readings
 
 REPO = Path(__file__).resolve().parent.parent
 EVAL_DIR = REPO / "data" / "eval"
@@ -76,18 +77,7 @@ def read_sentences(path: Path) -> list[str]:
 
 def ranked_entities(mentions, k: int = 5) -> list:
     """Entities a text was linked to, best first: mentions by score, then their alternatives."""
-    out, seen = [], set()
-    ordered = sorted(mentions, key=lambda m: -m.score)
-    for m in ordered:
-        if m.entity.id not in seen:
-            seen.add(m.entity.id)
-            out.append(m.entity)
-    for m in ordered:
-        for e, _ in m.candidates:
-            if e.id not in seen:
-                seen.add(e.id)
-                out.append(e)
-    return out[:k]
+    return [e for e, _ in ranked_readings(mentions)[:k]]
 
 
 def _acc(rows) -> dict:
@@ -213,8 +203,9 @@ def eval_phrases(linker, store, path: Path, limit=None) -> dict:
             continue
         gold_keys = {k for g in gold for e in [store.get_entity(g)] if e for k in
                      ({keys_of(n)[1] for n in e.all_names()} - {""})}
-        ranked = [e for e, _ in linker.interpret(phrase, top_k=5)]
-        by_mentions = ranked_entities(linker.link(phrase), 1)
+        mentions = linker.link(phrase)
+        ranked = [e for e, _ in linker.interpret(phrase, top_k=5, mentions=mentions)]
+        by_mentions = ranked_entities(mentions, 1)
         mention_rows.append(bool(by_mentions) and (by_mentions[0].id in gold or _same_concept(by_mentions[0], gold_keys)))
         ids = [e.id for e in ranked]
         hits = [e.id in gold or _same_concept(e, gold_keys) for e in ranked]
@@ -244,7 +235,7 @@ def eval_non_medical(linker, path: Path) -> dict:
     linked = []
     for s in sentences:
         ms = linker.link(s)
-        read = linker.interpret(s, top_k=1)
+        read = linker.interpret(s, top_k=1, mentions=ms)
         if ms or read:
             linked.append({"text": s, "mentions": [f"{m.text} -> {m.entity.id} {m.entity.name} ({m.score:.2f}, {m.method})" for m in ms]
                            + [f"(whole text) -> {e.id} {e.name} ({sc:.2f})" for e, sc in read]})

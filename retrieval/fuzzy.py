@@ -112,9 +112,11 @@ class TokenCorrector:
         if budget and word.isalpha() and (not out or all(_first_letter_changed(word, c.word) for c in out)):
             found = {c.word for c in out}
             out += [c for c in self._sound_alikes(word) if c.word not in found]
-        # a changed first letter costs one more edit in the ranking (not in the edits reported)
-        out.sort(key=lambda c: (c.edits + _first_letter_changed(word, c.word), _first_letter_changed(word, c.word),
-                                -self.counts.get(c.word, 0)))
+        def rank(c: Correction) -> tuple:
+            # a changed first letter costs one more edit in the ranking (not in the edits reported)
+            changed = _first_letter_changed(word, c.word)
+            return c.edits + changed, changed, -self.counts.get(c.word, 0)
+        out.sort(key=rank)
         out = out[:limit]
         if len(self._memo) > 100_000:
             self._memo.clear()

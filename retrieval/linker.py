@@ -44,7 +44,7 @@ from retrieval.rwlock import ReadWriteLock
 from retrieval.normalize import (DROPPABLE, INABILITY, PARTICLES, STOP_WORDS, Token, keys_of, particle_key, sorted_key,
                                  tokenize)
 from retrieval.scoring import Calibration, features_for
-from retrieval.types import Mention
+from retrieval.types import Mention, each_entity_once, ranked_readings
 
 log = logging.getLogger(__name__)
 
@@ -349,29 +349,26 @@ class Linker:
                     break
         return out
 
-    def interpret(self, text: str, types: Sequence[str] | None = None, top_k: int = 5) -> list[tuple[Entity, float]]:
+    def interpret(self, text: str, types: Sequence[str] | None = None, top_k: int = 5,
+                  mentions: list[Mention] | None = None) -> list[tuple[Entity, float]]:
         """What a short text means as one concept ("can only sleep propped up on pillows" -> orthopnea), best
         first: the search box and the phrase evaluations. The mentions' reading (`link`, best mention first)
         unless the best mention covers little of the text and the whole text, queried as one phrase, has a
-        good match of its own: a part ("can't breathe") then says less than the whole."""
-        mentions = sorted(self.link(text, types=types, top_k=top_k), key=lambda m: -m.score)
-        # every mention's entity, then their alternatives
-        parts = [(m.entity, m.score) for m in mentions] + [(e, s) for m in mentions for e, s in m.candidates]
-        words = len(tokenize(text))
-        covered = (mentions[0].end - mentions[0].start) / max(1, len(text.strip())) if mentions else 0.0
-        if words >= WHOLE_READING_MIN_WORDS and covered < WHOLE_READING_MAX_COVER:
+        good match of its own: a part ("can't breathe") then says less than the whole. `mentions`: the text's
+        `link(text, types, top_k=top_k)` when the caller already has it."""
+        if mentions is None:
+            mentions = self.link(text, types=types, top_k=top_k)
+        parts = ranked_readings(mentions)
+        best = max(mentions, key=lambda m: m.score, default=None)
+        covered = (best.end - best.start) / max(1, len(text.strip())) if best else 0.0
+        if len(tokenize(text)) >= WHOLE_READING_MIN_WORDS and covered < WHOLE_READING_MAX_COVER:
             whole = self.link_phrase(text, types=types, top_k=top_k)
             # with no mention at all, the whole reading must clear the linker's own threshold (non-medical
             # text stays unlinked)
             bar = WHOLE_READING_MIN_SCORE if mentions else self.calibration.threshold
             if whole and whole[0][1] >= bar:
-                parts = whole[:1] + parts + whole[1:]
-        out, seen = [], set()
-        for e, s in parts:
-            if e.id not in seen:
-                seen.add(e.id)
-                out.append((e, s))
-        return out[:top_k]
+                parts = each_entity_once(whole[:1] + parts + whole[1:])
+        return parts[:top_k]
 
     def training_candidates(self, text: str, types: Sequence[str] | None = None):
         """(features, entity id, covers the whole text) of every candidate link, before thresholds and

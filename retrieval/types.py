@@ -26,6 +26,23 @@ class Mention:
                 "negated": self.negated, "uncertain": self.uncertain}
 
 
+def ranked_readings(mentions: list[Mention]) -> list[tuple[Entity, float]]:
+    """The entities a text was linked to, best first, each once: the mentions by score, then their
+    alternatives."""
+    ordered = sorted(mentions, key=lambda m: -m.score)
+    return each_entity_once([(m.entity, m.score) for m in ordered] + [c for m in ordered for c in m.candidates])
+
+
+def each_entity_once(readings: list[tuple[Entity, float]]) -> list[tuple[Entity, float]]:
+    """(entity, score) pairs in order, keeping an entity's first only."""
+    out, seen = [], set()
+    for e, score in readings:
+        if e.id not in seen:
+            seen.add(e.id)
+            out.append((e, score))
+    return out
+
+
 @dataclass
 class Intent:
     """What a question asks for."""
