@@ -24,13 +24,14 @@ from qa.triage_urgency import LEVELS, SEVERITY_LEVEL
 
 REPO = Path(__file__).resolve().parent.parent
 EVAL_DIR = REPO / "data" / "eval"
-# "seen" / "seen2" / "seen3" / "seen4": sessions 1 to 4's test vignettes, error-analysed after they were reported,
+# "seen" / "seen2" ... "seen5": sessions 1 to 5's test vignettes, error-analysed after they were reported,
 # so tuning data now (see each file's header); "train": written in session 4 for tuning; "test" is the held-out set
 # written fresh in session 5.
 VIGNETTE_FILES = {"dev": EVAL_DIR / "triage_vignettes_dev.jsonl", "seen": EVAL_DIR / "triage_vignettes_seen.jsonl",
                   "seen2": EVAL_DIR / "triage_vignettes_seen2.jsonl",
                   "seen3": EVAL_DIR / "triage_vignettes_seen3.jsonl",
                   "seen4": EVAL_DIR / "triage_vignettes_seen4.jsonl",
+                  "seen5": EVAL_DIR / "triage_vignettes_seen5.jsonl",
                   "train": EVAL_DIR / "triage_vignettes_train.jsonl",
                   "test": EVAL_DIR / "triage_vignettes_test.jsonl"}
 PHRASES_FILE = EVAL_DIR / "triage_evidence_phrases.tsv"
