@@ -52,7 +52,9 @@ _DURATION_PATTERNS: list[tuple[re.Pattern, Any]] = [
 ]
 _SEVERITY_PATTERNS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"\bworst\b[^.;!?]{0,40}?\b(?:ever|of my life|in my life|i(?:'ve| have) ever|i(?:'ve| have) had)\b"), "worst"),
-    (re.compile(r"\b(?:worst|thunderclap)\b"), "worst"),
+    # "worst in the mornings", "at its worst at night": when a symptom peaks, not how bad it is
+    (re.compile(r"(?<!at its )(?<!at their )\bworst\b(?!\s+(?:in|at|on|when|whenever|with|after|before|during|"
+                r"first|if|once|by|around|towards?|late|early)\b)|\bthunderclap\b"), "worst"),
     (re.compile(r"\b(?:severe|severely|excruciating|unbearable|agoni[sz]ing|terrible|horrible|awful|intense|"
                 r"crushing|extreme|extremely|really bad|very bad|so bad|killing me|10 out of 10|ten out of ten)\b"), "severe"),
     (re.compile(r"\b(?:moderate|quite bad|pretty bad|fairly bad)\b"), "moderate"),
@@ -153,7 +155,8 @@ def _unit_hours(unit: str) -> float:
     return _UNIT_HOURS.get(unit, _UNIT_HOURS.get(unit[:3], 24))
 
 
-_NOT_A_DURATION = re.compile(r"\s*(?:pregnant|late|overdue|along|old|gone)\b")
+# "7 months pregnant", "three weeks late", "years of smoking" (a history, not how long a symptom has lasted)
+_NOT_A_DURATION = re.compile(r"\s*(?:pregnant|late|overdue|along|old|gone|of (?:smoking|heavy smoking|drinking))\b")
 
 
 def _after_number(clause: str, pos: int) -> bool:

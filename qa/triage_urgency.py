@@ -52,6 +52,7 @@ MIN_SUPPORT_TO_ESCALATE = 2
 WHOLE_PICTURE_SUPPORT = 3
 # Symptoms unchanged for this long (hours) are not the acute presentation of an emergency condition.
 STABLE_HOURS = 14 * 24
+STABLE_URGENT_HOURS = 28 * 24   # and a month for one that needs urgent care
 # Age groups whose self-care complaints are still worth a routine visit (babies; frail older people).
 ROUTINE_MAX_AGE = 1
 ROUTINE_MIN_AGE = 75
@@ -332,6 +333,11 @@ def decide(red_flags: list[RedFlag], candidates: list[tuple[str, float, str]],
             cond_lvl = "urgent"
             reasons.append("likely conditions include some that need emergency care, but the symptoms have "
                            "lasted weeks: see a doctor today")
+        elif cond_lvl == "urgent" and longest_hours is not None and longest_hours >= STABLE_URGENT_HOURS:
+            # likewise a month or more of the same complaint, with no warning sign, is a doctor's appointment
+            cond_lvl = "routine"
+            reasons.append("likely conditions include some that need urgent care, but the symptoms have lasted "
+                           "weeks without a warning sign: book a doctor's appointment")
         elif LEVELS.index(cond_lvl) >= LEVELS.index(level) and cond_lvl != "self-care":
             names = [n for n, p, lvl in candidates if LEVELS.index(lvl) >= LEVELS.index(cond_lvl)][:3]
             reasons.append(f"likely conditions that call for {cond_lvl} care: {', '.join(names)} "

@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import pickle
+import re
 import shutil
 import sys
 import time
@@ -62,6 +63,7 @@ DENSE_CLAUSE_WORDS = 14
 # A short dense span never swallows one of these after its first word: negation is judged from the words
 # before a mention, so a span holding its own "no" would be read as present.
 SPAN_NEGATIONS = frozenset({"no", "not", "without", "never", "nor", "none", "neither"})
+SENTENCE_GAP = re.compile(r"[.!?;]\s|[!?;]|\n")
 # `interpret`: the whole text's own reading goes first when the best mention covers less than this share of the
 # text's characters, the text has at least this many words, and the whole reading scores at least this much.
 # Chosen on lay_dev..lay_seen3 and checked on lay_seen4 (0.642 -> 0.708 acc@1, bench/results/linking.md).
@@ -640,6 +642,10 @@ class Linker:
             return []
         spans: list[tuple[int, int]] = []
         n = len(tokens)
+        # sentence ends between tokens: a short span never joins the end of one sentence to the start of the
+        # next ("my chest. Now ..." is not a complaint); "38.1" has no space after its point, so it is no end
+        sentence_end_after = [bool(SENTENCE_GAP.search(text[tokens[k].end:tokens[k + 1].start]))
+                              for k in range(n - 1)]
         for i in range(n):
             # a span may start on a negated auxiliary: "can't hear well" means hearing loss, "hear well" not
             negated_aux = words[i] in NEGATED_AUX and i + 1 < n and words[i + 1] == "t"
@@ -658,6 +664,8 @@ class Linker:
                     continue
                 if any(w in SPAN_NEGATIONS for w in words[i + 1:j]):
                     continue   # "now, no temperature" would be read as fever with its "no" inside the span
+                if any(sentence_end_after[i:j - 1]):
+                    continue
                 spans.append((i, j))
         # prefer short spans around open words, then longer ones; keep the work bounded
         spans.sort(key=lambda s: (s[1] - s[0], s[0]))

@@ -34,9 +34,11 @@ UNCERTAIN_BEFORE = [
     "seems like", "kind of", "sort of", "likely",
 ]
 UNCERTAIN_AFTER = ["?"]   # "fever?"; a following "maybe" belongs to the next finding ("no fever, maybe flu")
-# "no longer", "not only", "no increase in" do not negate the next finding.
+# "no longer", "not only", "no increase in" do not negate the next finding;
+# "without trying" negates the trying ("lost weight without trying and saw blood when I cough").
 PSEUDO_TRIGGERS = ["not only", "no longer", "not just", "no increase", "not necessarily", "no change",
-                   "not cause", "not caused", "no doubt", "not sure"]
+                   "not cause", "not caused", "no doubt", "not sure", "without trying", "without even trying",
+                   "without dieting", "without meaning"]
 CLAUSE_BREAKERS = {".", ";", "!", "?", ":", "but", "however", "although", "though", "except", "yet",
                    "whereas", "while", "apart", "aside"}
 # A word that starts a new statement ends a trigger's scope.

@@ -147,3 +147,11 @@ def test_lay_vocabulary_phrases_are_in_the_dense_index(full_context, linker):
     top = _top(linker, "I keep feeling like the room is rotating round")   # "whirling round" is an entry since session 4
     assert top is not None and top.method == "dense"
     assert top.entity.id == full_context.store.resolve("HP:0002321")
+
+
+def test_a_dense_span_never_joins_two_sentences(linker):
+    # words either side of a full stop are not one complaint; each mention stays inside its sentence
+    text = "It started on my shins. Now the lumps are sore. Every morning it's the same. Temp was 38.2 today"
+    for m in linker.link(text):
+        inner = m.text.rstrip(".")
+        assert ". " not in inner and "." not in inner.replace("38.2", ""), m.text

@@ -31,6 +31,8 @@ def test_negated(text, mention):
     ("the pain is no longer there", "pain"),
     ("No. I have a headache", "headache"),
     ("what drugs treat diabetes?", "diabetes"),
+    # "without trying" negates the trying, not what comes after it
+    ("I dropped two dress sizes without trying and then spotted blood when I cough", "blood when I cough"),
 ])
 def test_not_negated(text, mention):
     assert not _a(text, mention).negated

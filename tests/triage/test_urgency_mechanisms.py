@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 
 from qa.triage_findings import parse_duration
-from qa.triage_urgency import (CONFIDENT_LEAD, LEVELS, STABLE_HOURS, RedFlag, RedFlagFileError, RedFlagRules,
-                               decide)
+from qa.triage_findings import severity_words
+from qa.triage_urgency import (CONFIDENT_LEAD, LEVELS, STABLE_HOURS, STABLE_URGENT_HOURS, RedFlag, RedFlagFileError,
+                               RedFlagRules, decide)
 
 
 def flags(rules, text, age=None, hours=None, findings=()):
@@ -273,6 +274,8 @@ def test_every_level_is_used_and_every_rule_has_a_reason(rules):
     ("four weeks after the trip i got a rash", None),
     ("a cough for weeks", 504),
     ("it has hurt for 3 days", 72),
+    ("i have asthma from years of smoking", None),
+    ("i've been wheezy for years", 26280),
 ])
 def test_pregnancy_stages_and_lateness_are_not_durations(clause, hours):
     got = parse_duration(clause)
@@ -364,3 +367,33 @@ def test_session5_look_alikes(rules):
 
 def test_a_raspy_noise_breathing_in_is_stridor(rules):
     assert "stridor" in rules.present_concepts("a raspy noise when he breathes in since tea time", [], lambda t: [t])
+
+
+# ---- session 6: from the seen5 tuning vignettes (sentences written for these tests) ----------------------------
+def test_a_month_of_the_same_complaint_needing_urgent_care_is_a_doctors_appointment():
+    cands = [("Myasthenia gravis", 0.6, "urgent", 3)]
+    assert decide([], cands, [], 3 * 24, None, True).level == "urgent"
+    assert decide([], cands, [], STABLE_URGENT_HOURS + 1, None, True).level == "routine"
+    # a warning sign still raises it, however long it has gone on
+    flag = RedFlag("cough_blood", "urgent", "x")
+    assert decide([flag], cands, [], STABLE_URGENT_HOURS + 1, None, True).level == "urgent"
+
+
+@pytest.mark.parametrize("clause, level", [
+    ("the pain is worst in the mornings", None),
+    ("it's at its worst at night", None),
+    ("stiffness worst with the first steps", None),
+    ("the worst headache i have ever had", "worst"),
+    ("this is the worst pain", "worst"),
+    ("a thunderclap headache", "worst"),
+])
+def test_worst_at_a_time_of_day_is_when_it_peaks_not_how_bad(clause, level):
+    found = severity_words(clause)
+    assert (max(found, key=lambda x: x[1])[1] if found else None) == level
+
+
+def test_coloured_gunk_is_a_sticky_eye_only_near_an_eye(rules):
+    assert "sticky_eye" in fired(rules, "both eyes are pink and crusted over, with green gunk on the lashes")
+    assert "sticky_eye" in fired(rules, "my eye was glued shut this morning with yellow goo, no pain")
+    assert "sticky_eye" not in fired(rules, "I'm coughing up green gunk every morning")
+    assert "sticky_eye" not in fired(rules, "there is yellow gunk coming out of her ear")
