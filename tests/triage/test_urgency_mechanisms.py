@@ -397,3 +397,15 @@ def test_coloured_gunk_is_a_sticky_eye_only_near_an_eye(rules):
     assert "sticky_eye" in fired(rules, "my eye was glued shut this morning with yellow goo, no pain")
     assert "sticky_eye" not in fired(rules, "I'm coughing up green gunk every morning")
     assert "sticky_eye" not in fired(rules, "there is yellow gunk coming out of her ear")
+
+
+def test_feeling_as_if_hit_by_a_truck_is_no_accident(rules):
+    assert "major_trauma" not in fired(rules, "aching all over, like I'd been hit by a bus, and shivery")
+    assert "major_trauma" in rules.present_concepts("she was hit by a bus crossing the road", [], lambda t: [t])
+
+
+def test_a_groin_bulge_that_will_not_go_back_a_sentence_later_with_vomiting(rules):
+    text = "There's been a bulge at the top of my leg for months. This evening it won't go back and I've vomited"
+    assert fired(rules, text).get("stuck_hernia_vomiting") == "emergency"
+    assert "stuck_hernia" not in rules.present_concepts("a bulge in my groin that goes back in when I lie down",
+                                                        [], lambda t: [t])
