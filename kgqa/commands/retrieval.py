@@ -1,9 +1,10 @@
-"""`kgqa link`, `kgqa retrieve` and `kgqa eval linking`."""
+"""`kgqa link`, `kgqa retrieve`, `kgqa tune-embeddings` and `kgqa eval linking`."""
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from kgqa.cli import UserError
 
@@ -23,6 +24,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     ret.add_argument("--json", action="store_true", help="print JSON")
     ret.add_argument("--limit", type=int, default=20)
     ret.set_defaults(func=_retrieve)
+
+    tune = sub.add_parser("tune-embeddings", help="fine-tune the sentence model on the graph's synonyms and lay "
+                                                  "phrases (opt-in; see docs/linking.md)")
+    tune.add_argument("--out", help="model folder to write (default: <KGQA_HOME>/models/minilm-lay)")
+    tune.add_argument("--epochs", type=int, default=1)
+    tune.add_argument("--batch-size", type=int, default=64)
+    tune.add_argument("--max-steps", type=int, help="stop after this many batches (quick trials)")
+    tune.set_defaults(func=_tune_embeddings)
 
 
 def register_eval(eval_sub: argparse._SubParsersAction) -> None:
@@ -108,6 +117,24 @@ def _retrieve(args) -> int:
         print("path: " + " -> ".join(p.entities))
     if not result.facts and not result.paths:
         print("no facts found")
+    return 0
+
+
+def _tune_embeddings(args) -> int:
+    from retrieval.finetune import FineTuneError, fine_tune, training_pairs
+    if args.epochs < 1 or args.batch_size < 2 or (args.max_steps is not None and args.max_steps < 1):
+        raise UserError("--epochs and --max-steps must be at least 1, --batch-size at least 2")
+    ctx = _context(args)
+    out = Path(args.out) if args.out else ctx.settings.home / "models" / "minilm-lay"
+    pairs = training_pairs(ctx.linker, ctx.store.iter_entities())
+    print(f"{len(pairs)} training pairs from {ctx.store.version()}", file=sys.stderr)
+    try:
+        info = fine_tune(pairs, out, base_model=ctx.settings.embedding_model, epochs=args.epochs,
+                         batch_size=args.batch_size, max_steps=args.max_steps, progress=sys.stderr.isatty())
+    except FineTuneError as exc:
+        raise UserError(str(exc)) from exc
+    print(json.dumps(info))
+    print(f"model written to {out}; use it with KGQA_EMBEDDING_MODEL={out.resolve()}", file=sys.stderr)
     return 0
 
 
