@@ -155,3 +155,9 @@ def test_a_dense_span_never_joins_two_sentences(linker):
     for m in linker.link(text):
         inner = m.text.rstrip(".")
         assert ". " not in inner and "." not in inner.replace("38.2", ""), m.text
+
+
+def test_an_intensifier_between_the_body_part_and_the_lay_word_is_dropped(linker):
+    # "absolutely", "totally" add no meaning: "my knee has been totally killing me" is knee pain's "killing"
+    top = _top(linker, "my neck has been absolutely killing me since Monday")
+    assert top is not None and top.entity.id == "HP:0030833", top
