@@ -1,14 +1,16 @@
-"""Does fine-tuning the sentence model on lay-to-clinical pairs help dense linking? (issue 3)
+"""Does fine-tuning the sentence model on the graph's own pairs help dense linking? (issue 3)
 
-    KGQA_SOURCES_DIR=/work/shared/data .venv/bin/python -m bench.bench_finetune --home /tmp/ft_home
+    KGQA_SOURCES_DIR=/work/shared/data .venv/bin/python -m bench.bench_finetune --home /tmp/ft_home [--model DIR]
 
 `--home` is a graph home of its own (kg.sqlite; its cache/ receives the fine-tuned model and both dense
 indexes); never point it at a shared home. In one run, for the raw packaged model and for the model
-fine-tuned by bench/finetune_model.py (trained here unless the home's cache has it, or given by --model):
+fine-tuned by retrieval/finetune.py (`kgqa tune-embeddings`; trained here unless the home's cache has it, or
+given by --model):
 - training time (from the model's record), linker build time (dictionary + dense index, embeddings of
-  the ~70k names not cached for the fine-tuned model the first time);
-- `kgqa eval linking` on lay_seen3 (the validation set: never a training pair), hpo_lay (held-out HPO
-  layperson synonyms: never a training pair), non_medical and kg_rag;
+  the names not cached for the fine-tuned model the first time);
+- `kgqa eval linking` on the lay tuning sets lay_seen3..lay_seen5 (never training pairs: the fine-tune reads
+  only graph synonyms and the lay vocabulary), hpo_lay (held-out HPO layperson synonyms: never a training
+  pair), non_medical and kg_rag;
 - link latency p50/p95 over lay tuning phrases whose vectors are not memoised.
 Writes bench/results/finetune.md (or --out).
 """
@@ -22,9 +24,10 @@ import time
 from pathlib import Path
 
 from bench.common import machine, p50_p95
+from retrieval.finetune import INFO_FILE
 
 HERE = Path(__file__).resolve().parent
-SETS = ["lay_seen3", "hpo_lay", "non_medical", "kg_rag"]
+SETS = ["lay_seen3", "lay_seen4", "lay_seen5", "hpo_lay", "non_medical", "kg_rag"]
 
 
 def _load_average() -> str:
@@ -37,20 +40,22 @@ def _load_average() -> str:
 def run_variant(home: Path, finetuned: bool, sets: list[str], latency_n: int, model: str | None = None) -> dict:
     from kgqa.context import KGContext
     from kgqa.settings import load_settings
-    from bench import finetune_model as finetune
     from retrieval.evaluation import EVAL_DIR, read_phrase_set, run_linking_eval
     out: dict = {"variant": "fine-tuned" if finetuned else "raw", "load_before": _load_average()}
     base = load_settings(home=str(home))
     if finetuned and not model:
         # train (or find in the home's cache) the model fine-tuned on this graph's pairs
-        from kg.store import open_store
-        store = open_store(base.store_url)
-        started = time.perf_counter()
-        model = str(finetune.ensure_model(store, base.cache_dir, base.embedding_model, progress=True))
-        out["ensure_seconds"] = round(time.perf_counter() - started, 1)
-        store.close()
+        model = str(base.cache_dir / "finetune" / "minilm-lay")
+        if not (Path(model) / INFO_FILE).exists():
+            from retrieval.finetune import fine_tune, training_pairs
+            raw_ctx = KGContext(base)
+            started = time.perf_counter()
+            fine_tune(training_pairs(raw_ctx.linker, raw_ctx.store.iter_entities()), Path(model),
+                      base_model=base.embedding_model, progress=True)
+            out["ensure_seconds"] = round(time.perf_counter() - started, 1)
+            raw_ctx.close()
     if finetuned:
-        out["training"] = finetune.model_info(Path(model))
+        out["training"] = json.loads((Path(model) / INFO_FILE).read_text())
     # the fine-tuned model is an ordinary local sentence-transformers folder (KGQA_EMBEDDING_MODEL)
     settings = base.with_(embedding_model=model) if finetuned else base
     ctx = KGContext(settings)
@@ -169,8 +174,8 @@ def main(argv=None) -> int:
     if "lay_test" in sets:
         print("error: lay_test is held out; this benchmark does not run it", file=sys.stderr)
         return 2
-    if args.model and not (Path(args.model) / "kgqa_finetune.json").exists():
-        print(f"error: {args.model} is not a model folder written by bench/finetune_model.py", file=sys.stderr)
+    if args.model and not (Path(args.model) / INFO_FILE).exists():
+        print(f"error: {args.model} is not a model folder written by `kgqa tune-embeddings`", file=sys.stderr)
         return 2
     results = [run_variant(home, False, sets, args.latency_n),
                run_variant(home, True, sets, args.latency_n, model=args.model)]
