@@ -116,8 +116,8 @@ def write_markdown(results: list[dict], path: Path, sets: list[str]) -> None:
     lines = ["# Fine-tuning the sentence model for lay linking (issue 3)", "",
              f"Machine: {machine()}. Load average (1/5/15 min) before/after each variant: "
              + "; ".join(f"{r['variant']} {r['load_before']} -> {r['load_after']}" for r in results)
-             + ". Other engineers ran tests and trainings on the same 2 cores at the same time: timings are "
-               "noisy, compare the two columns of one run only.", "",
+             + ". Other jobs may share these 2 cores: timings are noisy, compare the two columns of one run "
+               "only.", "",
              "Written by `.venv/bin/python -m bench.bench_finetune` (raw model and fine-tuned model measured in "
              "the same run, on a copy of the full graph).", "",
              "## Accuracy", "",

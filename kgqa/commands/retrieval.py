@@ -130,7 +130,7 @@ def _tune_embeddings(args) -> int:
     print(f"{len(pairs)} training pairs from {ctx.store.version()}", file=sys.stderr)
     try:
         info = fine_tune(pairs, out, base_model=ctx.settings.embedding_model, epochs=args.epochs,
-                         batch_size=args.batch_size, max_steps=args.max_steps, progress=sys.stderr.isatty())
+                         batch_size=args.batch_size, max_steps=args.max_steps, progress=True)
     except FineTuneError as exc:
         raise UserError(str(exc)) from exc
     print(json.dumps(info))
