@@ -170,7 +170,7 @@ def main(argv=None) -> int:
     store = open_store(url)
     repeat = 1 if args.quick else 3
     out = ["## Entity linking and retrieval", "",
-           f"Machine: {_machine()}. Other engineers' jobs ran on the same machine during the run, so "
+           f"Machine: {_machine()}. Other jobs may share the machine during a run, so "
            "absolute times are noisy; compare rows of one run. Medians (p50), p95 and max in milliseconds.", "",
            f"Graph: {store.stats().entities:,} entities, {store.stats().facts:,} facts (version {store.version()}).", ""]
 

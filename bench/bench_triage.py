@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         "# Triage", "",
         f"Machine: {machine()}. Load average during the run: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
-        "(other engineers' builds and tests share these 2 cores, so absolute times are pessimistic; "
+        "(other jobs may share these 2 cores, so absolute times are pessimistic; "
         "compare rows of the same run).",
         f"Graph: {store_url} ({built or 'given'}); linker ready in {t_linker:.1f} s, triager (condition–finding "
         f"table: {len(triager.knowledge.conditions)} conditions, {len(triager.knowledge.findings)} findings) "
