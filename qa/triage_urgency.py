@@ -337,7 +337,7 @@ def decide(red_flags: list[RedFlag], candidates: list[tuple[str, float, str]],
             # likewise a month or more of the same complaint, with no warning sign, is a doctor's appointment
             cond_lvl = "routine"
             reasons.append("likely conditions include some that need urgent care, but the symptoms have lasted "
-                           "weeks without a warning sign: book a doctor's appointment")
+                           "a month or more without a warning sign: book a doctor's appointment")
         elif LEVELS.index(cond_lvl) >= LEVELS.index(level) and cond_lvl != "self-care":
             names = [n for n, p, lvl in candidates if LEVELS.index(lvl) >= LEVELS.index(cond_lvl)][:3]
             reasons.append(f"likely conditions that call for {cond_lvl} care: {', '.join(names)} "
