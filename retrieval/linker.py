@@ -79,7 +79,8 @@ DENSE_HNSW_THRESHOLD = 20_000
 DENSE_EF_SEARCH = 128
 # Cosine taken off a dense candidate whose entity has no facts at all (see _dense_query)
 FACTLESS_PENALTY = 0.05
-CACHE_FORMAT = 10
+# bump whenever the keys change (retrieval/normalize.py): a cached dictionary is only rebuilt when this does
+CACHE_FORMAT = 11
 KEEP_CACHED_VERSIONS = 4
 # HPO branches that describe *how* (onset, severity, inheritance, frequency), not *what*: "Sharp",
 # "Chronic", "Autosomal dominant". A bare mention of one is almost never what a question is about.

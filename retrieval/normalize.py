@@ -91,7 +91,7 @@ DROPPABLE = frozenset("""
 turned turning turn become became becomes look looks looking feel feels feeling felt get gets getting
 got keep keeps kept really very so all always constantly lot lots bit quite pretty too much since
 after when whenever now often every everything constant
-absolutely totally completely literally utterly seriously properly proper
+absolutely literally seriously properly proper
 """.split())
 
 
