@@ -23,7 +23,9 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Iterable, Sequence
+
+from retrieval.normalize import keys_of
 
 INFO_FILE = "kgqa_finetune.json"
 BATCH_SIZE = 64
@@ -65,7 +67,7 @@ def training_pairs(linker, entities: Iterable) -> list[TrainingPair]:
     for entry in linker.table.entries:
         if entry.kind != "vocabulary" or entry.entity not in name_of:
             continue
-        if " ".join(sorted(entry.ordered.split())) in held_out or entry.text.lower().strip() == name_of[entry.entity]:
+        if keys_of(entry.text)[1] in held_out or entry.text.lower().strip() == name_of[entry.entity]:
             continue
         pairs.append(TrainingPair(entry.text.lower().strip(), name_of[entry.entity], entry.entity, "vocabulary"))
     return pairs
@@ -100,8 +102,7 @@ def batches_without_repeats(pairs: Sequence[TrainingPair], batch_size: int, seed
 
 def fine_tune(pairs: Sequence[TrainingPair], out_dir: str | Path, base_model: str | None = None,
               epochs: int = EPOCHS, batch_size: int = BATCH_SIZE, learning_rate: float = LEARNING_RATE,
-              max_steps: int | None = None, seed: int = SEED, progress: bool = True,
-              log: Callable[[str], None] | None = None) -> dict:
+              max_steps: int | None = None, seed: int = SEED, progress: bool = True) -> dict:
     """Train and save the model to `out_dir` (written to a temporary folder first, so an interrupted run
     leaves no half-written model behind). Returns what was done (also saved as kgqa_finetune.json)."""
     import torch
@@ -165,6 +166,4 @@ def fine_tune(pairs: Sequence[TrainingPair], out_dir: str | Path, base_model: st
         tmp_dir.replace(out_dir)
     except OSError as exc:
         raise FineTuneError(f"cannot write the model to {out_dir}: {exc}") from exc
-    if log:
-        log(f"fine-tuned {base_model} on {len(pairs)} pairs in {info['seconds']} s -> {out_dir}")
     return info
