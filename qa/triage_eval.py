@@ -24,14 +24,17 @@ from qa.triage_urgency import LEVELS, SEVERITY_LEVEL
 
 REPO = Path(__file__).resolve().parent.parent
 EVAL_DIR = REPO / "data" / "eval"
-# "seen" / "seen2" ... "seen5": sessions 1 to 5's test vignettes, error-analysed after they were reported,
-# so tuning data now (see each file's header); "train": written in session 4 for tuning; "test" is the held-out set
-# written fresh in session 5.
+# "seen" / "seen2" ... "seen6": sessions 1 to 6's test vignettes, error-analysed after they were reported,
+# so tuning data now (see each file's header); "seen7": session 7's first fresh set, tuning data since its first
+# run (see its header); "train": written in session 4 for tuning; "test" is the held-out set written fresh in
+# session 7.
 VIGNETTE_FILES = {"dev": EVAL_DIR / "triage_vignettes_dev.jsonl", "seen": EVAL_DIR / "triage_vignettes_seen.jsonl",
                   "seen2": EVAL_DIR / "triage_vignettes_seen2.jsonl",
                   "seen3": EVAL_DIR / "triage_vignettes_seen3.jsonl",
                   "seen4": EVAL_DIR / "triage_vignettes_seen4.jsonl",
                   "seen5": EVAL_DIR / "triage_vignettes_seen5.jsonl",
+                  "seen6": EVAL_DIR / "triage_vignettes_seen6.jsonl",
+                  "seen7": EVAL_DIR / "triage_vignettes_seen7.jsonl",
                   "train": EVAL_DIR / "triage_vignettes_train.jsonl",
                   "test": EVAL_DIR / "triage_vignettes_test.jsonl"}
 PHRASES_FILE = EVAL_DIR / "triage_evidence_phrases.tsv"

@@ -134,8 +134,8 @@ def format_result(result) -> str:
 # ==== kgqa eval triage ==============================================================================
 def register_eval(eval_sub: argparse._SubParsersAction) -> None:
     p = eval_sub.add_parser("triage", help="triage: top-1/top-3 and urgency accuracy on vignettes")
-    p.add_argument("--split", choices=["dev", "seen", "seen2", "seen3", "seen4", "seen5", "train", "test"], default="test",
-                   help="dev, seen, seen2 to seen5 or train (used for tuning) or test (held out; default)")
+    p.add_argument("--split", choices=["dev", "seen", "seen2", "seen3", "seen4", "seen5", "seen6", "seen7", "train", "test"], default="test",
+                   help="dev, seen, seen2 to seen7 or train (used for tuning) or test (held out; default)")
     p.add_argument("--sets", default="hand,generated", help="comma-separated: hand, generated (default both)")
     p.add_argument("--per-condition", type=int, default=2, help="generated vignettes per DDXPlus condition")
     p.add_argument("--sources", help="source folder with ddxplus/ (default KGQA_SOURCES_DIR or ../shared/data)")
