@@ -214,11 +214,15 @@ class Triager:
         longest = max((f.duration_hours for f in present if f.duration_hours is not None),
                       default=patient.duration_hours)
         red_flags: list[RedFlag] = self.rules.fire(concept_hits, patient.age, longest)
+        read_by_complaint = self.rules.read_by_complaints(red_flags, [(f.entity.id, f.text) for f in present],
+                                                         kb.ancestors)
         decision = decide(red_flags, [(c.condition.entity.name, c.probability,
                                        care_level(c.condition.care, c.condition.severity),
                                        _findings_explained(c)) for c in candidates],
                           [f.severity for f in present if f.severity], longest, patient.age,
-                          has_findings=bool(present))
+                          has_findings=bool(present),
+                          lead_support_beyond_complaint=_findings_explained(candidates[0], read_by_complaint)
+                          if candidates else None)
         asked = {f.entity.id for f in findings}
         questions = next_questions(kb, candidates, asked) if candidates else []
         result = TriageResult(
@@ -286,13 +290,14 @@ class Triager:
         return " ".join(parts)
 
 
-def _findings_explained(c: Candidate) -> int:
-    """How many reported findings a candidate explains (likelihood ratio above 1), for the urgency vote.
-    Only the acute (DDXPlus) conditions count theirs: the literature profiles of other diseases are broad
-    enough to "explain" a few findings by chance (their usual care is routine anyway)."""
+def _findings_explained(c: Candidate, leaving_out: set[str] = frozenset()) -> int:
+    """How many reported findings a candidate explains (likelihood ratio above 1), for the urgency vote,
+    not counting those in `leaving_out`. Only the acute (DDXPlus) conditions count theirs: the literature
+    profiles of other diseases are broad enough to "explain" a few findings by chance (their usual care is
+    routine anyway)."""
     if c.condition.tier != "acute":
         return 0
-    return sum(1 for e in c.supporting if e.weight > 0)
+    return sum(1 for e in c.supporting if e.weight > 0 and e.finding not in leaving_out)
 
 
 def _likely_mislink(kb: ConditionKnowledge, f: TriageFinding) -> bool:

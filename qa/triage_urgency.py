@@ -50,6 +50,9 @@ MIN_SUPPORT_TO_ESCALATE = 2
 # A leading candidate explaining this many reported findings raises a self-care complaint rule (which reads
 # one complaint) to routine even when it is not confidently ranked.
 WHOLE_PICTURE_SUPPORT = 3
+# ... and this many besides the findings the complaint rule read (diarrhoea and vomiting are the stomach bug's
+# own; joint pains and a rash beside a mouth ulcer are not the ulcer's)
+BEYOND_COMPLAINT_SUPPORT = 2
 # Symptoms unchanged for this long (hours) are not the acute presentation of an emergency condition.
 STABLE_HOURS = 14 * 24
 STABLE_URGENT_HOURS = 28 * 24   # and a month for one that needs urgent care
@@ -198,6 +201,22 @@ class RedFlagRules:
                     break
         return found
 
+    def read_by_complaints(self, flags: list[RedFlag], finding_terms: Iterable[tuple[str, str]],
+                           ancestors: Callable[[str], Iterable[str]]) -> set[str]:
+        """The reported findings (entity ids; finding_terms are (id, words said)) that the fired complaint
+        rules already read: a finding of one of their concepts, or one said in the words a pattern matched."""
+        concepts = [self.concepts[x["concept"]] for f in flags if f.complaint for x in f.findings]
+        spans = [x["evidence"].lower() for f in flags if f.complaint for x in f.findings
+                 if isinstance(x.get("evidence"), str)]
+        entities = {e for c in concepts for e in c.entities}
+        read = set()
+        for term, said in finding_terms:
+            words = (said or "").lower()
+            if entities & (set(ancestors(term)) | {term}) or (
+                    words and any(words in s or s in words for s in spans)):
+                read.add(term)
+        return read
+
     def fire(self, present: dict[str, dict[str, Any]], age: float | None,
              duration_hours: float | None = None) -> list[RedFlag]:
         """The rules that fire; `duration_hours` is the longest duration the patient said (None: not said)."""
@@ -292,9 +311,11 @@ def _voting(candidate: tuple) -> tuple[str, float, str]:
 
 def decide(red_flags: list[RedFlag], candidates: list[tuple[str, float, str]],
            severities_said: list[str], longest_hours: float | None, age: float | None,
-           has_findings: bool) -> UrgencyDecision:
+           has_findings: bool, lead_support_beyond_complaint: int | None = None) -> UrgencyDecision:
     """Combine everything into one level; `candidates` are (name, probability, the condition's level) or
     (name, probability, level, how many reported findings the condition explains).
+    `lead_support_beyond_complaint`: how many of the findings the leading candidate explains are not read by
+    a recognised complaint's rule (None: all of them count).
     Complaint rules (every self-care rule, routine ones marked so) are described in the module docstring."""
     reasons: list[str] = []
     # an urgent or emergency warning sign above a recognised complaint's level overrides it (a routine
@@ -315,6 +336,10 @@ def decide(red_flags: list[RedFlag], candidates: list[tuple[str, float, str]],
         level = level_max(level, f.level)
         reasons.append(f"recognised complaint: {f.reason}")
     lead_support = max(candidates, key=lambda c: c[1])[3] if candidates and len(candidates[0]) > 3 else 0
+    # the bigger picture: the leading candidate explains this many findings in all, and this many besides the
+    # complaint's own
+    whole_picture = lead_support >= WHOLE_PICTURE_SUPPORT and (
+        lead_support_beyond_complaint is None or lead_support_beyond_complaint >= BEYOND_COMPLAINT_SUPPORT)
     candidates = [_voting(c) for c in candidates]
     if candidates:
         lead = max(p for _, p, _ in candidates)
@@ -323,9 +348,9 @@ def decide(red_flags: list[RedFlag], candidates: list[tuple[str, float, str]],
         higher = LEVELS.index(lead_level) > LEVELS.index(minor_level or "self-care")
         if minor_level is not None and not (higher and lead >= CONFIDENT_LEAD):
             # the complaint is recognised; only a confident leading candidate outvotes it. One that explains
-            # more of what was said (a mouth ulcer among joint pains and a rash is part of something else)
-            # asks for a doctor's visit, no more
-            bigger_picture = higher and lead_support >= WHOLE_PICTURE_SUPPORT
+            # more of what was said besides the complaint (a mouth ulcer among joint pains and a rash is part of
+            # something else) asks for a doctor's visit, no more
+            bigger_picture = higher and whole_picture
             cond_lvl = level_max(minor_level, "routine") if bigger_picture else minor_level
         elif cond_lvl == "emergency" and longest_hours is not None and longest_hours >= STABLE_HOURS:
             # conditions that need emergency care are acute: the same complaint unchanged for weeks calls for

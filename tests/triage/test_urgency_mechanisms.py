@@ -409,3 +409,20 @@ def test_a_groin_bulge_that_will_not_go_back_a_sentence_later_with_vomiting(rule
     assert fired(rules, text).get("stuck_hernia_vomiting") == "emergency"
     assert "stuck_hernia" not in rules.present_concepts("a bulge in my groin that goes back in when I lie down",
                                                         [], lambda t: [t])
+
+
+# ---- session 7: from the seen6 and seen7 tuning vignettes (sentences written for these tests) -------------------
+def test_a_stomach_bug_is_not_a_bigger_picture_of_its_own_findings(rules):
+    text = "I've had the runs and been sick since last night but I'm keeping fluids down"
+    said = [("HP:0002014", "the runs"), ("HP:0002013", "been sick"), ("HP:0002027", "tummy ache")]
+    found = flags(rules, text, hours=12, findings=said)
+    assert any(f.complaint and f.level == "self-care" for f in found)
+    read = rules.read_by_complaints(found, said, lambda t: [t])
+    assert {"HP:0002014", "HP:0002013"} <= read and "HP:0002027" not in read
+    # a weak leading candidate explaining the diarrhoea, the vomiting and one more finding: still a stomach bug
+    lead = [("Some infection", 0.08, "routine", 3)]
+    assert decide(found, lead, [], 12, None, True, lead_support_beyond_complaint=1).level == "self-care"
+    # one explaining two findings besides the complaint's own asks for a doctor's visit
+    assert decide(found, lead, [], 12, None, True, lead_support_beyond_complaint=2).level == "routine"
+    # without the count (callers that do not know it), the total decides as before
+    assert decide(found, lead, [], 12, None, True).level == "routine"
