@@ -159,6 +159,15 @@ def _unit_hours(unit: str) -> float:
 _NOT_A_DURATION = re.compile(r"\s*(?:pregnant|late|overdue|along|old|gone|of (?:smoking|heavy smoking|drinking))\b")
 
 
+# "every couple of months", "once a week": how often something comes, not how long it has lasted
+_FREQUENCY_BEFORE = re.compile(r"\b(?:every|each|once|twice|times)(?:\s+(?:a|an|other|couple\s+of|few|\d+|two|three|four|five|six))?\s*$")
+# a clause about the past ("really bad pneumonia as a kid"): its severity words are history, not how bad
+# the complaint is now
+_PAST_CLAUSE = re.compile(r"\b(?:as an? (?:child|kid|baby|teenager|toddler|teen)|when i was (?:a |an |little|young|"
+                          r"small|younger|at school|pregnant)|(?:years|decades) ago|in my (?:teens|childhood)|"
+                          r"growing up)\b")
+
+
 def _after_number(clause: str, pos: int) -> bool:
     """Whether the word before `pos` is a number ("three weeks after ..." is a time point, not "for weeks")."""
     before = clause[:pos].split()
@@ -171,6 +180,7 @@ def parse_duration(clause: str) -> tuple[str, float] | None:
     best: tuple[int, str, float] | None = None
     for pattern, kind in _DURATION_PATTERNS:
         m = next((m for m in pattern.finditer(clause) if not _NOT_A_DURATION.match(clause, m.end())
+                  and not _FREQUENCY_BEFORE.search(clause, 0, m.start())
                   and not (kind == "plural" and _after_number(clause, m.start()))), None)
         if not m:
             continue
@@ -312,7 +322,7 @@ def findings_from_mentions(text: str, mentions: Iterable, finding_ids: Container
     severity_of: dict[int, str] = {}
     for cs, ce in spans:
         inside = [(i, m) for i, (m, _, _) in enumerate(kept) if cs <= m.start < ce and not m.negated]
-        if not inside:
+        if not inside or _PAST_CLAUSE.search(low, cs, ce):
             continue
         for pos, level in severity_words(low[cs:ce]):
             pos += cs

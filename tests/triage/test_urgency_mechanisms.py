@@ -426,3 +426,55 @@ def test_a_stomach_bug_is_not_a_bigger_picture_of_its_own_findings(rules):
     assert decide(found, lead, [], 12, None, True, lead_support_beyond_complaint=2).level == "routine"
     # without the count (callers that do not know it), the total decides as before
     assert decide(found, lead, [], 12, None, True).level == "routine"
+
+
+@pytest.mark.parametrize("clause, hours", [
+    ("i get these migraines every couple of months", None),
+    ("it flares up once a week or so", None),
+    ("the cramps come every 3 weeks", None),
+    ("every night for a week", 168.0),
+    ("for the last couple of months", 1460.0),
+])
+def test_how_often_is_not_how_long(clause, hours):
+    found = parse_duration(clause)
+    assert (found[1] if found else None) == hours
+
+
+def test_severity_said_about_the_past_is_history():
+    from qa.triage_findings import _PAST_CLAUSE
+    assert _PAST_CLAUSE.search("i had really bad whooping cough as a kid")
+    assert _PAST_CLAUSE.search("a terrible chest infection years ago")
+    assert not _PAST_CLAUSE.search("a really bad cough since tuesday")
+
+
+@pytest.mark.parametrize("text, rule, fires", [
+    # relieved by rest is stable; pain that comes at rest is not
+    ("tightness in my chest walking uphill, but I'm fine when I'm resting", "chest_pain_at_rest", False),
+    ("my chest pain now comes on even when I'm resting", "chest_pain_at_rest", True),
+    # a coughing fit that takes the breath away is not sustained breathing trouble
+    ("she coughs until she can't breathe and then whoops", "severe_breathing", False),
+    ("he suddenly can't breathe and his lips are blue", "severe_breathing", True),
+    # a drooping eyelid is not a drooping face
+    ("by the evening my eyelid droops and I see double", "stroke_face", False),
+    ("his mouth is drooping on one side", "stroke_face", True),
+    # blood in what is brought up is coughing blood
+    ("there were red streaks of blood in what I coughed up", "cough_blood", True),
+    ("there's blood in what I bring up from my chest", "cough_blood", True),
+])
+def test_wordings_of_warning_signs(rules, text, rule, fires):
+    assert (rule in fired(rules, text)) is fires
+
+
+def test_weakness_climbing_from_the_feet_with_tingling_or_breathing_trouble(rules):
+    assert fired(rules, "my feet went weak and tingly and it's moving up my legs").get("legs_weak_tingling") == "emergency"
+    assert fired(rules, "both legs feel weak and it's getting harder to take a deep breath").get(
+        "weakness_breathing") == "emergency"
+    assert "breathless" not in rules.present_concepts("it hurts to take a deep breath", [], lambda t: [t])
+
+
+def test_a_fever_after_a_trip_to_the_tropics(rules):
+    text = "I got back from a trip to Ghana ten days ago and now I have a fever and a headache"
+    assert fired(rules, text).get("fever_after_tropical_travel") == "urgent"
+    assert "fever_after_tropical_travel" not in fired(rules, "I have a fever and a headache after a trip to Wales")
+    # a month of fever and cough after a trip is another question (and other rules) than acute malaria
+    assert "fever_after_tropical_travel" not in fired(rules, text, hours=24 * 60)
