@@ -216,8 +216,11 @@ class Triager:
         red_flags: list[RedFlag] = self.rules.fire(concept_hits, patient.age, longest)
         read_by_complaint = self.rules.read_by_complaints(red_flags, [(f.entity.id, f.text) for f in present],
                                                          kb.ancestors)
+        # a complaint rule that recognises a settled presentation of a condition sets that condition's vote
+        recognised = {cid: f.level for f in red_flags if f.complaint for cid in f.recognises}
         decision = decide(red_flags, [(c.condition.entity.name, c.probability,
-                                       care_level(c.condition.care, c.condition.severity),
+                                       recognised.get(c.condition.entity.id)
+                                       or care_level(c.condition.care, c.condition.severity),
                                        _findings_explained(c)) for c in candidates],
                           [f.severity for f in present if f.severity], longest, patient.age,
                           has_findings=bool(present),

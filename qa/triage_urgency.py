@@ -99,6 +99,9 @@ class Rule:
     max_hours: float | None = None
     min_hours: float | None = None
     complaint: bool = False   # recognises the complaint: its level replaces a diffuse condition vote
+    # conditions (CURIEs) this complaint rule is a known, settled presentation of: their vote takes its level
+    # ("one of my usual panic attacks, it passed" is self-care although a panic disorder needs a doctor)
+    recognises: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -108,6 +111,7 @@ class RedFlag:
     reason: str
     findings: list[dict[str, Any]] = field(default_factory=list)   # [{"concept", "label", "evidence"}]
     complaint: bool = False
+    recognises: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {"rule": self.rule, "level": self.level, "reason": self.reason,
@@ -173,9 +177,12 @@ class RedFlagRules:
             rules.append(Rule(rid, list(spec["all"]), list(spec.get("any", [])), spec["level"], spec["reason"],
                               spec.get("max_age"), spec.get("min_age"), list(spec.get("unless", [])),
                               spec.get("max_hours"), spec.get("min_hours"),
-                              bool(spec.get("complaint", spec["level"] == "self-care"))))
+                              bool(spec.get("complaint", spec["level"] == "self-care")),
+                              [(resolve(c) or c) if resolve else c for c in spec.get("recognises", [])]))
             if rules[-1].complaint and spec["level"] == "emergency":
                 raise RedFlagFileError(f"{path}: rule {rid!r}: an emergency rule cannot be a complaint rule")
+            if rules[-1].recognises and not rules[-1].complaint:
+                raise RedFlagFileError(f"{path}: rule {rid!r}: only a complaint rule can recognise conditions")
         return cls(concepts, rules)
 
     def present_concepts(self, text: str, finding_terms: Iterable[tuple[str, str]],
@@ -237,7 +244,7 @@ class RedFlagRules:
             if r.min_hours is not None and (duration_hours is None or duration_hours < r.min_hours):
                 continue
             used = r.all + [c for c in r.any if c in present]
-            out.append(RedFlag(r.id, r.level, r.reason, [present[c] for c in used], r.complaint))
+            out.append(RedFlag(r.id, r.level, r.reason, [present[c] for c in used], r.complaint, r.recognises))
         # keep the strongest rule per set of concepts: "chest pain + sweating" makes "chest pain" redundant
         out.sort(key=lambda f: (-LEVELS.index(f.level), -len(f.findings)))
         kept: list[RedFlag] = []

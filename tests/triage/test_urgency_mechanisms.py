@@ -254,6 +254,7 @@ def test_minor_complaint_without_recognised_findings_is_self_care_and_age_still_
 @pytest.mark.parametrize("rule, message", [
     ('level = "emergency"\ncomplaint = true', "cannot be a complaint rule"),
     ('level = "urgent"\nmax_hours = "soon"', "max_hours must be a number"),
+    ('level = "urgent"\nrecognises = ["DDXPLUS:gerd"]', "only a complaint rule can recognise"),
 ])
 def test_malformed_rule_options_name_the_rule(tmp_path, rule, message):
     bad = tmp_path / "flags.toml"
@@ -478,3 +479,24 @@ def test_a_fever_after_a_trip_to_the_tropics(rules):
     assert "fever_after_tropical_travel" not in fired(rules, "I have a fever and a headache after a trip to Wales")
     # a month of fever and cough after a trip is another question (and other rules) than acute malaria
     assert "fever_after_tropical_travel" not in fired(rules, text, hours=24 * 60)
+
+
+def test_a_known_panic_attack_that_has_passed(rules):
+    text = ("Had one of my panic attacks at work, heart thumping and I couldn't get my breath, "
+            "but it passed after ten minutes and I feel ok now")
+    found = flags(rules, text)
+    levels = {f.rule: f.level for f in found}
+    assert levels.get("panic_attack_settled") == "self-care"
+    assert not any(lvl in ("urgent", "emergency") for lvl in levels.values()), levels
+    panic = next(f for f in found if f.rule == "panic_attack_settled")
+    assert panic.complaint and panic.recognises == ["DDXPLUS:panic_attack"]
+    # one going on now, or one with chest pain, is not settled
+    assert fired(rules, "I'm having a panic attack right now and I can't breathe").get("severe_breathing") == "emergency"
+    assert "panic_attack_settled" not in fired(rules, "a panic attack with crushing chest pain, it passed after a while")
+
+
+def test_a_settled_panic_attack_takes_the_panic_attack_vote_down_with_it(triager):
+    result = triager.triage("I get panic attacks and had one on the bus, my heart was pounding and my hands went "
+                            "tingly, but it passed after a few minutes and I'm fine now")
+    assert result.urgency == "self-care", result.urgency_reasons
+    assert any(c.entity.id == "DDXPLUS:panic_attack" for c in result.candidates[:3])
