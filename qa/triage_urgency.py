@@ -102,6 +102,9 @@ class Rule:
     # conditions (CURIEs) this complaint rule is a known, settled presentation of: their vote takes its level
     # ("one of my usual panic attacks, it passed" is self-care although a panic disorder needs a doctor)
     recognises: list[str] = field(default_factory=list)
+    # rule ids this one replaces when it fires: a general rule that the more specific reading answers ("chest pain
+    # should be seen today" is answered by "the same exertional chest pain for weeks: a clinic appointment")
+    overrides: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -112,6 +115,7 @@ class RedFlag:
     findings: list[dict[str, Any]] = field(default_factory=list)   # [{"concept", "label", "evidence"}]
     complaint: bool = False
     recognises: list[str] = field(default_factory=list)
+    overrides: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {"rule": self.rule, "level": self.level, "reason": self.reason,
@@ -178,11 +182,20 @@ class RedFlagRules:
                               spec.get("max_age"), spec.get("min_age"), list(spec.get("unless", [])),
                               spec.get("max_hours"), spec.get("min_hours"),
                               bool(spec.get("complaint", spec["level"] == "self-care")),
-                              [(resolve(c) or c) if resolve else c for c in spec.get("recognises", [])]))
+                              [(resolve(c) or c) if resolve else c for c in spec.get("recognises", [])],
+                              list(spec.get("overrides", []))))
             if rules[-1].complaint and spec["level"] == "emergency":
                 raise RedFlagFileError(f"{path}: rule {rid!r}: an emergency rule cannot be a complaint rule")
             if rules[-1].recognises and not rules[-1].complaint:
                 raise RedFlagFileError(f"{path}: rule {rid!r}: only a complaint rule can recognise conditions")
+        level_of = {r.id: r.level for r in rules}
+        for r in rules:
+            unknown = [x for x in r.overrides if x not in level_of]
+            if unknown:
+                raise RedFlagFileError(f"{path}: rule {r.id!r} overrides unknown rules {unknown}")
+            if any(level_of[x] == "emergency" for x in r.overrides):
+                # an emergency warning sign is never answered away
+                raise RedFlagFileError(f"{path}: rule {r.id!r} cannot override an emergency rule")
         return cls(concepts, rules)
 
     def present_concepts(self, text: str, finding_terms: Iterable[tuple[str, str]],
@@ -244,7 +257,10 @@ class RedFlagRules:
             if r.min_hours is not None and (duration_hours is None or duration_hours < r.min_hours):
                 continue
             used = r.all + [c for c in r.any if c in present]
-            out.append(RedFlag(r.id, r.level, r.reason, [present[c] for c in used], r.complaint, r.recognises))
+            out.append(RedFlag(r.id, r.level, r.reason, [present[c] for c in used], r.complaint, r.recognises,
+                               r.overrides))
+        overridden = {rid for f in out for rid in f.overrides}
+        out = [f for f in out if f.rule not in overridden]
         # keep the strongest rule per set of concepts: "chest pain + sweating" makes "chest pain" redundant
         out.sort(key=lambda f: (-LEVELS.index(f.level), -len(f.findings)))
         kept: list[RedFlag] = []

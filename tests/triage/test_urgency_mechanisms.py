@@ -255,6 +255,7 @@ def test_minor_complaint_without_recognised_findings_is_self_care_and_age_still_
     ('level = "emergency"\ncomplaint = true', "cannot be a complaint rule"),
     ('level = "urgent"\nmax_hours = "soon"', "max_hours must be a number"),
     ('level = "urgent"\nrecognises = ["DDXPLUS:gerd"]', "only a complaint rule can recognise"),
+    ('level = "urgent"\noverrides = ["nope"]', "overrides unknown rules"),
 ])
 def test_malformed_rule_options_name_the_rule(tmp_path, rule, message):
     bad = tmp_path / "flags.toml"
@@ -500,3 +501,24 @@ def test_a_settled_panic_attack_takes_the_panic_attack_vote_down_with_it(triager
                             "tingly, but it passed after a few minutes and I'm fine now")
     assert result.urgency == "self-care", result.urgency_reasons
     assert any(c.entity.id == "DDXPLUS:panic_attack" for c in result.candidates[:3])
+
+
+def test_an_emergency_rule_cannot_be_overridden(tmp_path):
+    bad = tmp_path / "flags.toml"
+    bad.write_text('[concept.a]\npatterns = ["x"]\n[[rule]]\nid = "big"\nall = ["a"]\nreason = "x"\nlevel = "emergency"\n'
+                   '[[rule]]\nid = "r9"\nall = ["a"]\nreason = "x"\nlevel = "routine"\noverrides = ["big"]\n')
+    with pytest.raises(RedFlagFileError, match="r9.*cannot override an emergency rule"):
+        RedFlagRules.load(bad)
+
+
+def test_exertional_chest_tightness_unchanged_for_weeks_is_a_clinic_appointment(rules):
+    text = "I get a pain in my chest when I climb the stairs at work and it goes off after a minute or two of standing still"
+    weeks = fired(rules, text, hours=24 * 42)
+    assert weeks.get("exertional_chest_pain_stable") == "routine" and "chest_pain" not in weeks, weeks
+    assert max(weeks.values(), key=LEVELS.index) == "routine"
+    # new, or of unsaid duration: today
+    assert fired(rules, text, hours=72).get("exertional_chest_pain") == "urgent"
+    assert fired(rules, text).get("exertional_chest_pain") == "urgent"
+    # coming at rest now: an emergency, however long it has gone on
+    at_rest = fired(rules, text + ", but now it comes on even when I'm sitting watching tv", hours=24 * 42)
+    assert "exertional_chest_pain_stable" not in at_rest and at_rest.get("chest_pain_at_rest") == "emergency"
