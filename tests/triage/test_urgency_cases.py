@@ -42,8 +42,11 @@ def test_one_nonspecific_finding_is_not_sent_to_hospital(triager):
     assert LEVELS.index(r.urgency) <= LEVELS.index("routine"), r.urgency_reasons
 
 
-def test_stable_exertional_chest_tightness_is_urgent_and_at_rest_an_emergency(triager):
+def test_exertional_chest_tightness_new_is_urgent_stable_routine_and_at_rest_an_emergency(triager):
+    # unchanged for months: a chest pain clinic appointment (session 7; it was "today" before)
     r = triager.triage("for three months my chest gets tight when I walk briskly and eases when I stop")
+    assert r.urgency == "routine", r.urgency_reasons
+    r = triager.triage("since Monday my chest gets tight when I walk briskly and eases when I stop")
     assert r.urgency == "urgent", r.urgency_reasons
     r = triager.triage("for three months my chest got tight on walking, now it comes on even when I'm sitting still")
     assert r.urgency == "emergency", r.urgency_reasons
