@@ -116,6 +116,8 @@ class RedFlag:
     complaint: bool = False
     recognises: list[str] = field(default_factory=list)
     overrides: list[str] = field(default_factory=list)
+    # the rule has a duration gate and the patient said how long: it has already judged the duration
+    judged_duration: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {"rule": self.rule, "level": self.level, "reason": self.reason,
@@ -258,7 +260,7 @@ class RedFlagRules:
                 continue
             used = r.all + [c for c in r.any if c in present]
             out.append(RedFlag(r.id, r.level, r.reason, [present[c] for c in used], r.complaint, r.recognises,
-                               r.overrides))
+                               r.overrides, r.max_hours is not None and duration_hours is not None))
         overridden = {rid for f in out for rid in f.overrides}
         out = [f for f in out if f.rule not in overridden]
         # keep the strongest rule per set of concepts: "chest pain + sweating" makes "chest pain" redundant
@@ -398,7 +400,11 @@ def decide(red_flags: list[RedFlag], candidates: list[tuple[str, float, str]],
         if LEVELS.index(level) < LEVELS.index("urgent"):
             reasons.append("symptoms described as severe")
         level = level_max(level, "urgent")
-    if longest_hours is not None and longest_hours >= LONG_DURATION_HOURS and level == "self-care":
+    # (not when a self-care complaint rule has already judged the duration: "heartburn on and off for a few
+    # weeks" is within what its rule allows)
+    duration_judged = any(f.complaint and f.judged_duration and f.level == "self-care" for f in minor)
+    if longest_hours is not None and longest_hours >= LONG_DURATION_HOURS and level == "self-care" \
+            and not duration_judged:
         level = "routine"
         reasons.append("symptoms lasting two weeks or more")
     if age is not None and (age < ROUTINE_MAX_AGE or age >= ROUTINE_MIN_AGE) and level == "self-care":

@@ -522,3 +522,26 @@ def test_exertional_chest_tightness_unchanged_for_weeks_is_a_clinic_appointment(
     # coming at rest now: an emergency, however long it has gone on
     at_rest = fired(rules, text + ", but now it comes on even when I'm sitting watching tv", hours=24 * 42)
     assert "exertional_chest_pain_stable" not in at_rest and at_rest.get("chest_pain_at_rest") == "emergency"
+
+
+@pytest.mark.parametrize("text, fires", [
+    ("heartburn after a big takeaway now and then, Rennies sort it out", True),
+    ("a burning that rises up into my throat when I lie down after a late dinner", True),
+    ("heartburn most nights after dinner for a couple of months", False),      # most days
+    ("acid coming up after meals and the tablets from the chemist aren't helping", False),
+    ("heartburn after meals and food keeps getting stuck when I swallow", False),
+    ("burning in my chest after dinner and I'm sweating and feel sick", False),
+    ("half an hour after eating fish my face went red and my mouth tastes peppery", False),   # not heartburn
+])
+def test_heartburn_now_and_then_is_self_care(rules, text, fires):
+    assert ("heartburn_now_and_then" in fired(rules, text)) is fires
+
+
+def test_a_complaint_rule_that_judged_the_duration_is_not_sent_to_a_doctor_for_it(rules):
+    text = "heartburn on and off after big meals, Gaviscon helps"
+    found = flags(rules, text, hours=24 * 18)
+    assert any(f.rule == "heartburn_now_and_then" and f.judged_duration for f in found)
+    assert decide(found, [], [], 24 * 18, None, True).level == "self-care"
+    # the two-week rule still applies to a self-care reading that did not look at the duration
+    plain = RedFlag("x", "self-care", "x", complaint=True)
+    assert decide([plain], [], [], 24 * 18, None, True).level == "routine"
