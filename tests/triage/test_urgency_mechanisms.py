@@ -545,3 +545,16 @@ def test_a_complaint_rule_that_judged_the_duration_is_not_sent_to_a_doctor_for_i
     # the two-week rule still applies to a self-care reading that did not look at the duration
     plain = RedFlag("x", "self-care", "x", complaint=True)
     assert decide([plain], [], [], 24 * 18, None, True).level == "routine"
+
+
+@pytest.mark.parametrize("text, fires", [
+    ("both my ankles puff up by bedtime and my socks leave deep marks", True),
+    ("my feet have been swollen for a fortnight since I started a new tablet", True),
+    ("my ankles are swollen and I get short of breath lying flat", False),
+    ("my left calf is swollen, red and hot", False),
+    ("I'm 34 weeks pregnant and my feet have swollen up", False),
+    ("twisted my ankle and it's swollen", False),               # one ankle, an injury: other rules
+])
+def test_both_ankles_swelling_without_breathlessness_is_a_doctors_appointment(rules, text, fires):
+    found = fired(rules, text)
+    assert (found.get("both_ankles_swelling") == "routine") is fires, found
