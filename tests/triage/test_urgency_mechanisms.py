@@ -558,3 +558,21 @@ def test_a_complaint_rule_that_judged_the_duration_is_not_sent_to_a_doctor_for_i
 def test_both_ankles_swelling_without_breathlessness_is_a_doctors_appointment(rules, text, fires):
     found = fired(rules, text)
     assert (found.get("both_ankles_swelling") == "routine") is fires, found
+
+
+@pytest.mark.parametrize("text, hours, fires", [
+    ("since a cold last week I've had a chesty cough bringing up green phlegm, no temperature", 24 * 8, True),
+    ("had a stinking cold and now a cough with yellowy mucus, I'm eating fine", None, True),
+    ("a cough with phlegm after a cold and now I'm short of breath", 24 * 8, False),
+    ("a chesty cough after a cold, and I have COPD", 24 * 8, False),
+    ("a cough with phlegm since a cold a month ago", 24 * 30, False),          # three weeks or more
+    ("after a cold I'm coughing up phlegm with blood in it", 24 * 8, False),
+])
+def test_a_cough_after_a_cold(rules, text, hours, fires):
+    assert (fired(rules, text, hours=hours).get("cough_after_a_cold") == "self-care") is fires
+
+
+def test_yellow_phlegm_is_not_jaundice(rules):
+    assert "jaundice" not in rules.present_concepts("bringing up yellowish stuff", [("HP:0000952", "yellowish stuff")],
+                                                    lambda t: [t])
+    assert "jaundice" in rules.present_concepts("he looks yellow", [("HP:0000952", "looks yellow")], lambda t: [t])
