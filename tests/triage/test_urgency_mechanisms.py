@@ -576,3 +576,14 @@ def test_yellow_phlegm_is_not_jaundice(rules):
     assert "jaundice" not in rules.present_concepts("bringing up yellowish stuff", [("HP:0000952", "yellowish stuff")],
                                                     lambda t: [t])
     assert "jaundice" in rules.present_concepts("he looks yellow", [("HP:0000952", "looks yellow")], lambda t: [t])
+
+
+@pytest.mark.parametrize("text, hours, fires", [
+    ("after a cold my cheeks and forehead ache, worse when I bend over, and my nose is blocked", 24 * 7, True),
+    ("throbbing pressure under my eyes with a stuffy nose", None, True),
+    ("my forehead aches and my nose is blocked and now my eyelid is swollen and red", 24 * 7, False),
+    ("pain across my cheeks with a blocked nose for three months", 24 * 90, False),
+    ("my cheeks ache and I have a sore throat", 24 * 2, False),   # no blocked nose, not worse bending
+])
+def test_sinus_pain_with_a_blocked_nose(rules, text, hours, fires):
+    assert (fired(rules, text, hours=hours).get("sinus_pain_after_a_cold") == "self-care") is fires
