@@ -587,3 +587,11 @@ def test_yellow_phlegm_is_not_jaundice(rules):
 ])
 def test_sinus_pain_with_a_blocked_nose(rules, text, hours, fires):
     assert (fired(rules, text, hours=hours).get("sinus_pain_after_a_cold") == "self-care") is fires
+
+
+def test_occasional_heartburn_and_a_cold_sore_said_without_their_names(rules):
+    # one heartburn rule (session 7 merged the older "minor_heartburn" into it)
+    assert fired(rules, "a bit of indigestion after a huge curry").get("heartburn_now_and_then") == "self-care"
+    assert fired(rules, "occasional heartburn, nothing else").get("heartburn_now_and_then") == "self-care"
+    assert fired(rules, "a tingling on my top lip yesterday and now a few small blisters").get("cold_sore") == "self-care"
+    assert "cold_sore" not in fired(rules, "blisters on my heel from new shoes")
