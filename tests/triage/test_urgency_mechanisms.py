@@ -595,3 +595,14 @@ def test_occasional_heartburn_and_a_cold_sore_said_without_their_names(rules):
     assert fired(rules, "occasional heartburn, nothing else").get("heartburn_now_and_then") == "self-care"
     assert fired(rules, "a tingling on my top lip yesterday and now a few small blisters").get("cold_sore") == "self-care"
     assert "cold_sore" not in fired(rules, "blisters on my heel from new shoes")
+
+
+@pytest.mark.parametrize("text, hours, level", [
+    ("my 4 year old is tugging at his ear and has a temperature, calpol helps", 24, "self-care"),
+    ("earache and a temperature of 39.6 since this morning", 12, "routine"),
+    ("her ear hurts and there's yellow gunk coming out of her ear", 24, "routine"),
+    ("earache with a temperature for four days now", 96, "routine"),
+])
+def test_earache_is_self_care_unless_very_hot_discharging_or_lasting(rules, text, hours, level):
+    found = flags(rules, text, hours=hours)
+    assert max((f.level for f in found), key=LEVELS.index) == level, [(f.rule, f.level) for f in found]
