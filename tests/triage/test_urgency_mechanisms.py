@@ -8,7 +8,7 @@ import pytest
 
 from qa.triage_findings import parse_duration
 from qa.triage_findings import severity_words
-from qa.triage_urgency import (CONFIDENT_LEAD, LEVELS, STABLE_HOURS, STABLE_URGENT_HOURS, RedFlag, RedFlagFileError,
+from qa.triage_urgency import (CONFIDENT_LEAD, care_level, LEVELS, STABLE_HOURS, STABLE_URGENT_HOURS, RedFlag, RedFlagFileError,
                                RedFlagRules, decide)
 
 
@@ -606,3 +606,15 @@ def test_occasional_heartburn_and_a_cold_sore_said_without_their_names(rules):
 def test_earache_is_self_care_unless_very_hot_discharging_or_lasting(rules, text, hours, level):
     found = flags(rules, text, hours=hours)
     assert max((f.level for f in found), key=LEVELS.index) == level, [(f.rule, f.level) for f in found]
+
+
+def test_a_cluster_attack_reddening_one_eye_is_not_a_red_eye_emergency_of_its_own(rules):
+    attack = ("most nights a stabbing pain behind my left eye wakes me, the eye goes red and waters "
+              "and my left nostril runs, then it goes after an hour")
+    assert not {"red_eye_warning", "red_eye_vision"} & set(fired(rules, attack))
+    assert "red_eye_vision" in fired(rules, "my eye is red and painful and the light hurts")
+
+
+def test_cluster_headache_usually_calls_for_a_doctors_appointment(triager):
+    info = triager.knowledge.conditions["DDXPLUS:cluster_headache"]
+    assert care_level(info.care, info.severity) == "routine"
