@@ -26,6 +26,12 @@ NEGATION_BEFORE = [
 # ("a nose that never clears, post nasal drip": the drip is not denied; "no fever, cough or chills": all are)
 VERB_NEGATORS = {"not", "never", "isn't", "aren't", "wasn't", "weren't"}
 NEGATION_AFTER = ["absent", "denied", "ruled out", "negative", "not present", "gone", "resolved"]
+# "gone" followed by a state ("stuck out, gone hard", "gone red", "gone all puffy") describes a change, not an
+# absence ("the rash has gone now", "the fever's gone and I'm eating")
+_GONE_STATES = {"hard", "red", "blue", "grey", "gray", "white", "yellow", "black", "pale", "purple", "green",
+                "dark", "bright", "numb", "stiff", "cold", "hot", "tight", "puffy", "swollen", "weak", "floppy",
+                "limp", "lumpy", "crusty", "sore", "bad", "worse", "all", "really", "very", "quite", "a", "funny",
+                "dusky", "blotchy", "mottled"}
 UNCERTAIN_BEFORE = [
     "maybe", "possible", "possibly", "probable", "probably", "perhaps", "might", "may", "might have",
     "may have", "could be", "could have", "suspected", "suspect", "suspicion of", "not sure if",
@@ -139,7 +145,8 @@ def assertion(text: str, start: int, end: int, preceding_words: list[str] | None
     negated = False
     if not _has_uncertain_not(scope[-WINDOW:]):
         negated = _find_before(scope, NEGATION_BEFORE, SCOPE_BREAKERS) or any(
-            _starts_with(after_clause[i:], t.split()) for t in NEGATION_AFTER for i in range(min(2, len(after_clause))))
+            _starts_with(after_clause[i:], t.split()) and _denies_after(after_clause, i, t)
+            for t in NEGATION_AFTER for i in range(min(2, len(after_clause))))
     if normal_denies and not negated and _said_normal(words, start, end, before):
         negated = True
     # a question ("do I have diabetes?") is not a statement of uncertainty about a finding
@@ -147,6 +154,15 @@ def assertion(text: str, start: int, end: int, preceding_words: list[str] | None
             scope, UNCERTAIN_BEFORE, _UNCERTAIN_BREAKERS):
         uncertain = False
     return Assertion(negated=negated, uncertain=uncertain)
+
+
+def _denies_after(after_clause: list[str], i: int, trigger: str) -> bool:
+    """Whether a trigger after the mention (at after_clause[i]) denies it: "gone" followed by a state ("gone
+    hard") does not."""
+    if trigger != "gone":
+        return True
+    rest = after_clause[i + 1:]
+    return not rest or rest[0] not in _GONE_STATES
 
 
 def _has_uncertain_not(scope: list[str]) -> bool:

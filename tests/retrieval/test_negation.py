@@ -19,6 +19,8 @@ def _a(text, mention):
     ("I have a fever but no cough", "cough"),
     ("the rash is absent", "rash"),
     ("without nausea", "nausea"),
+    ("the itch has gone now", "itch"),
+    ("the temperature's gone and she's eating again", "temperature"),
 ])
 def test_negated(text, mention):
     assert _a(text, mention).negated
@@ -33,6 +35,9 @@ def test_negated(text, mention):
     ("what drugs treat diabetes?", "diabetes"),
     # "without trying" negates the trying, not what comes after it
     ("I dropped two dress sizes without trying and then spotted blood when I cough", "blood when I cough"),
+    # "gone" with a state is a change, not an absence
+    ("the lump popped out this morning, gone hard and tender", "lump popped out"),
+    ("his fingers have gone white", "fingers"),
 ])
 def test_not_negated(text, mention):
     assert not _a(text, mention).negated

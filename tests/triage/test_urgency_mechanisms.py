@@ -618,3 +618,9 @@ def test_a_cluster_attack_reddening_one_eye_is_not_a_red_eye_emergency_of_its_ow
 def test_cluster_headache_usually_calls_for_a_doctors_appointment(triager):
     info = triager.knowledge.conditions["DDXPLUS:cluster_headache"]
     assert care_level(info.care, info.severity) == "routine"
+
+
+def test_a_hernia_that_stuck_out_and_went_hard_with_vomiting_is_an_emergency(rules):
+    text = ("my groin hernia usually slides back in but tonight it's stuck out, gone hard and tender, "
+            "and I've been sick twice")
+    assert fired(rules, text).get("stuck_hernia_vomiting") == "emergency"
