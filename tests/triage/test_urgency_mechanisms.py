@@ -624,3 +624,14 @@ def test_a_hernia_that_stuck_out_and_went_hard_with_vomiting_is_an_emergency(rul
     text = ("my groin hernia usually slides back in but tonight it's stuck out, gone hard and tender, "
             "and I've been sick twice")
     assert fired(rules, text).get("stuck_hernia_vomiting") == "emergency"
+
+
+@pytest.mark.parametrize("text, fires", [
+    ("28F, it stings when I wee and I'm going all the time since yesterday, no fever", True),
+    ("burning when I pee, I'm a 40 year old man", False),
+    ("my daughter says it hurts when she wees", False),
+    ("burning when I pee and a pain in my back and a temperature", False),
+    ("stinging when I wee and I'm 20 weeks pregnant", False),
+])
+def test_cystitis_in_a_woman_is_for_the_pharmacist(rules, text, fires):
+    assert (fired(rules, text, hours=24).get("cystitis_woman") == "self-care") is fires
