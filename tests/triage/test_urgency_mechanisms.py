@@ -635,3 +635,12 @@ def test_a_hernia_that_stuck_out_and_went_hard_with_vomiting_is_an_emergency(rul
 ])
 def test_cystitis_in_a_woman_is_for_the_pharmacist(rules, text, fires):
     assert (fired(rules, text, hours=24).get("cystitis_woman") == "self-care") is fires
+
+
+@pytest.mark.parametrize("text, fires", [
+    ("a headache like a tight band round my head after a week of deadlines and late nights on the laptop", True),
+    ("a headache like a tight band with a fever and a stiff neck", False),
+    ("a sudden headache, the worst I've ever had, after staring at screens", False),
+])
+def test_a_tension_headache(rules, text, fires):
+    assert (fired(rules, text, hours=48).get("tension_headache") == "self-care") is fires
