@@ -644,3 +644,12 @@ def test_cystitis_in_a_woman_is_for_the_pharmacist(rules, text, fires):
 ])
 def test_a_tension_headache(rules, text, fires):
     assert (fired(rules, text, hours=48).get("tension_headache") == "self-care") is fires
+
+
+def test_the_same_breathless_racing_attacks_again_are_a_pattern_to_check_not_an_ambulance(rules):
+    again = ("it happened again on the train, my heart pounding and I couldn't catch my breath, "
+             "over in ten minutes")
+    levels = fired(rules, again)
+    assert "sudden_breathless" not in levels and "palpitations_breathless" not in levels, levels
+    first = "all of a sudden I couldn't catch my breath and my heart is pounding"
+    assert fired(rules, first).get("palpitations_breathless") == "emergency"
