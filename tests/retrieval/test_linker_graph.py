@@ -161,3 +161,14 @@ def test_an_intensifier_between_the_body_part_and_the_lay_word_is_dropped(linker
     # "absolutely", "totally" add no meaning: "my knee has been totally killing me" is knee pain's "killing"
     top = _top(linker, "my neck has been absolutely killing me since Monday")
     assert top is not None and top.entity.id == "HP:0030833", top
+
+
+def test_interpret_without_any_mention_takes_a_whole_reading_above_its_own_bar(linker, monkeypatch):
+    from retrieval.linker import NO_MENTION_MIN_SCORE
+    insomnia = linker.link("insomnia")[0].entity
+    monkeypatch.setattr(linker, "link", lambda text, types=None, top_k=5: [])
+    monkeypatch.setattr(linker, "link_phrase", lambda text, types=None, top_k=5: [(insomnia, NO_MENTION_MIN_SCORE + 0.05)])
+    assert [e.id for e, _ in linker.interpret("up till four, can't nod off")] == [insomnia.id]
+    assert [e.id for e, _ in linker.interpret("zzz")] == [insomnia.id]          # short texts too
+    monkeypatch.setattr(linker, "link_phrase", lambda text, types=None, top_k=5: [(insomnia, NO_MENTION_MIN_SCORE - 0.05)])
+    assert linker.interpret("up till four, can't nod off") == []
