@@ -172,3 +172,18 @@ def test_interpret_without_any_mention_takes_a_whole_reading_above_its_own_bar(l
     assert [e.id for e, _ in linker.interpret("zzz")] == [insomnia.id]          # short texts too
     monkeypatch.setattr(linker, "link_phrase", lambda text, types=None, top_k=5: [(insomnia, NO_MENTION_MIN_SCORE - 0.05)])
     assert linker.interpret("up till four, can't nod off") == []
+
+
+@pytest.mark.parametrize("text, disease", [
+    ("coughing and wheezing for years, the consultant said my lungs are damaged from smoking", "chronic obstructive"),
+    ("I have tummy cramps and the biopsy showed I cannot eat gluten", "celiac"),
+])
+def test_a_reported_diagnosis_is_read_as_a_disease(linker, text, disease):
+    best = linker.interpret(text)[0][0]
+    assert best.type == "Disease" and disease in best.name.lower(), best
+    # the same symptoms without the report read as the symptom
+    assert linker.interpret(text.split(" the ")[0].split(" and ")[0])[0][0].type != "Disease"
+
+
+def test_a_non_medical_report_stays_unlinked(linker):
+    assert linker.interpret("they said the bus was late again") == []
