@@ -83,6 +83,8 @@ DIAGNOSIS_CUE = re.compile(r"\b(they said|they say|(the )?(doctor|doc|gp|nurse|c
                            r"(said|says|told|thinks)|was told|been told|diagnosed|confirmed|the (scan|x-?ray|biopsy|"
                            r"blood test) (showed|shows|found)|tests? (came back|showed)|they found|turned out)\b", re.I)
 DIAGNOSIS_MIN_SCORE = 0.1
+# A drug mention at least this sure keeps its place ahead of the whole reading.
+NAMED_DRUG_MIN_SCORE = 0.9
 TYPE_ORDER = {t: i for i, t in enumerate(
     ["Disease", "Phenotype", "Symptom", "Finding", "Compound", "Gene", "Anatomy", "PharmacologicClass",
      "SideEffect", "Pathway", "BiologicalProcess", "MolecularFunction", "CellularComponent"])}
@@ -377,7 +379,12 @@ class Linker:
         parts = ranked_readings(mentions)
         best = max(mentions, key=lambda m: m.score, default=None)
         covered = (best.end - best.start) / max(1, len(text.strip())) if best else 0.0
-        if (len(tokenize(text)) >= WHOLE_READING_MIN_WORDS or not mentions) and covered < WHOLE_READING_MAX_COVER:
+        # a drug named outright is what the text is about ("Regaine for my hair"), however short the name; not
+        # an English word that happens to name a compound ("a pea-sized lump")
+        named_drug = (best is not None and best.entity.type == "Compound" and best.score >= NAMED_DRUG_MIN_SCORE
+                      and not all(is_english_word(w) for w in re.findall(r"[a-z]+", best.text.lower())))
+        if (len(tokenize(text)) >= WHOLE_READING_MIN_WORDS or not mentions) and covered < WHOLE_READING_MAX_COVER \
+                and not named_drug:
             whole = self.link_phrase(text, types=types, top_k=top_k)
             bar = WHOLE_READING_MIN_SCORE if mentions else NO_MENTION_MIN_SCORE
             if whole and whole[0][1] >= bar:

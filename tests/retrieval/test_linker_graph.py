@@ -187,3 +187,9 @@ def test_a_reported_diagnosis_is_read_as_a_disease(linker, text, disease):
 
 def test_a_non_medical_report_stays_unlinked(linker):
     assert linker.interpret("they said the bus was late again") == []
+
+
+def test_a_drug_named_outright_keeps_its_place_ahead_of_the_whole_reading(linker):
+    assert linker.interpret("rubbing regaine into my scalp")[0][0].name == "Minoxidil"
+    # an English word that names a compound is not a drug named outright
+    assert linker.interpret("a pea-sized lump on my neck")[0][0].type != "Compound"
