@@ -653,3 +653,9 @@ def test_the_same_breathless_racing_attacks_again_are_a_pattern_to_check_not_an_
     assert "sudden_breathless" not in levels and "palpitations_breathless" not in levels, levels
     first = "all of a sudden I couldn't catch my breath and my heart is pounding"
     assert fired(rules, first).get("palpitations_breathless") == "emergency"
+
+
+def test_breathless_and_sweating_after_a_past_heart_attack_is_an_emergency(rules):
+    text = "I can't catch my breath and I'm sweating buckets, I had a heart attack two years ago"
+    assert fired(rules, text).get("breathless_sweating_heart_history") == "emergency"
+    assert "breathless_sweating_heart_history" not in fired(rules, "breathless and sweaty after my run")
