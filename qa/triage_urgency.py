@@ -3,13 +3,17 @@ the severity of the likely conditions, and what the patient said about severity,
 
 Policy: every source of urgency proposes a level and the highest wins ("when in doubt, the higher
 level"); nothing lowers a level a red flag or a risk modifier proposed, so an emergency is never sent home.
+The one exception is written into the table: a rule may name general rules it `overrides` when it fires (the
+same exertional chest pain for weeks answers "chest pain: today" with a clinic appointment); an emergency
+rule can never be overridden, which loading the table checks.
 Two things only decide what the *condition vote* (the likely conditions' usual care) may contribute:
 - a "complaint" rule (every self-care rule in the table, and others marked `complaint = true`: a sprain
   the patient can walk on, a strained back after lifting, a typical migraine, a stomach bug with fluids
   kept down, recurring palpitations that settle, chest pain only on exertion) recognises the presentation
   itself, so a diffuse ranking over other conditions is not a reason for more care: its level replaces
   the vote unless the leading candidate is confident (at least CONFIDENT_LEAD) and calls for more. It does
-  not apply when a higher urgent or emergency red flag fires;
+  not apply when a higher urgent or emergency red flag fires. A complaint rule may also name the conditions
+  it `recognises` (a settled panic attack, occasional heartburn): their vote takes the complaint's level;
 - the vote asks for emergency care only from a ranking that fits (the leading candidate at least
   UNCLEAR_LEAD) and for an acute complaint (not one unchanged for STABLE_HOURS or more); otherwise it
   says urgent.
