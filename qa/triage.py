@@ -209,7 +209,7 @@ class Triager:
                       and (c.condition.tier != "rare" or len(c.supporting) >= RARE_MIN_SUPPORT)][:MAX_CANDIDATES]
         present = [f for f in findings if f.present]
 
-        concept_hits = self.rules.present_concepts(text, [(f.entity.id, f.text) for f in present],
+        concept_hits = self.rules.present_concepts(text, [(f.entity.id, f.text, f.duration_hours) for f in present],
                                                    kb.ancestors)
         longest = max((f.duration_hours for f in present if f.duration_hours is not None),
                       default=patient.duration_hours)

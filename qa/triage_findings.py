@@ -345,8 +345,10 @@ def findings_from_mentions(text: str, mentions: Iterable, finding_ids: Container
         if previous is None or previous.score <= finding.score or previous.present == finding.present:
             by_entity[entity.id] = finding
     findings = sorted(by_entity.values(), key=lambda f: f.start)
-    # a duration said in its own sentence ("It started 3 days ago.") applies to what was reported
-    if patient.duration_hours is not None:
+    # a duration said in its own sentence ("It started 3 days ago.") applies to what was reported; one said
+    # about a finding ("a runny nose for a few days", "anxiety for years") is that finding's alone
+    said_of_a_finding = any(f.duration == patient.duration for f in findings if f.present)
+    if patient.duration_hours is not None and not said_of_a_finding:
         for f in findings:
             if f.present and f.duration is None:
                 f.duration, f.duration_hours = patient.duration, patient.duration_hours

@@ -204,19 +204,25 @@ class RedFlagRules:
                 raise RedFlagFileError(f"{path}: rule {r.id!r} cannot override an emergency rule")
         return cls(concepts, rules)
 
-    def present_concepts(self, text: str, finding_terms: Iterable[tuple[str, str]],
+    def present_concepts(self, text: str, finding_terms: Iterable[tuple],
                          ancestors: Callable[[str], Iterable[str]]) -> dict[str, dict[str, Any]]:
-        """Concepts present: name -> {"label", "evidence"}; finding_terms are (entity id, words said)."""
+        """Concepts present: name -> {"label", "evidence"[, "hours"]}; finding_terms are (entity id, words said)
+        or (entity id, words said, how long that finding has lasted in hours or None). A concept read from a
+        finding whose duration is known carries it as "hours": duration gates then read that finding's own
+        duration, not the longest one said about anything."""
         low = text.lower().replace("\u2019", "'")
         found: dict[str, dict[str, Any]] = {}
-        # (terms with their ancestors, the words said, those words lower-cased): built once, read per concept
-        expanded = [(set(ancestors(term)) | {term}, said, (said or "").lower()) for term, said in finding_terms]
+        # (terms with their ancestors, the words said, those words lower-cased, hours): built once, read per concept
+        expanded = [(set(ancestors(ft[0])) | {ft[0]}, ft[1], (ft[1] or "").lower(), ft[2] if len(ft) > 2 else None,
+                     len(ft) > 2) for ft in finding_terms]
         for c in self.concepts.values():
             ents = set(c.entities)
-            for terms, said, words in expanded:
+            for terms, said, words, hours, timed in expanded:
                 if ents & terms and not any(p.search(words) for p in c.not_said) and (
                         not c.said or any(p.search(words) for p in c.said)):
                     found[c.name] = {"concept": c.name, "label": c.label, "evidence": said or sorted(ents & terms)[0]}
+                    if timed:
+                        found[c.name]["hours"] = hours
                     break
             if c.name in found or c.any_pattern is None or not c.any_pattern.search(low):
                 continue
@@ -227,7 +233,7 @@ class RedFlagRules:
                     break
         return found
 
-    def read_by_complaints(self, flags: list[RedFlag], finding_terms: Iterable[tuple[str, str]],
+    def read_by_complaints(self, flags: list[RedFlag], finding_terms: Iterable[tuple],
                            ancestors: Callable[[str], Iterable[str]]) -> set[str]:
         """The reported findings (entity ids; finding_terms are (id, words said)) that the fired complaint
         rules already read: a finding of one of their concepts, or one said in the words a pattern matched."""
@@ -236,7 +242,7 @@ class RedFlagRules:
                  if isinstance(x.get("evidence"), str)]
         entities = {e for c in concepts for e in c.entities}
         read = set()
-        for term, said in finding_terms:
+        for term, said, *_ in finding_terms:
             words = (said or "").lower()
             if entities & (set(ancestors(term)) | {term}) or (
                     words and any(words in s or s in words for s in spans)):
@@ -258,13 +264,14 @@ class RedFlagRules:
                 continue
             if r.min_age is not None and (age is None or age < r.min_age):
                 continue
-            if r.max_hours is not None and duration_hours is not None and duration_hours >= r.max_hours:
-                continue
-            if r.min_hours is not None and (duration_hours is None or duration_hours < r.min_hours):
-                continue
             used = r.all + [c for c in r.any if c in present]
+            hours = _rule_hours([present[c] for c in used], duration_hours)
+            if r.max_hours is not None and hours is not None and hours >= r.max_hours:
+                continue
+            if r.min_hours is not None and (hours is None or hours < r.min_hours):
+                continue
             out.append(RedFlag(r.id, r.level, r.reason, [present[c] for c in used], r.complaint, r.recognises,
-                               r.overrides, r.max_hours is not None and duration_hours is not None))
+                               r.overrides, r.max_hours is not None and hours is not None))
         overridden = {rid for f in out for rid in f.overrides}
         out = [f for f in out if f.rule not in overridden]
         # keep the strongest rule per set of concepts: "chest pain + sweating" makes "chest pain" redundant
@@ -276,6 +283,13 @@ class RedFlagRules:
                 continue
             kept.append(f)
         return kept
+
+
+def _rule_hours(hits: list[dict[str, Any]], longest: float | None) -> float | None:
+    """How long a rule's complaint has lasted: the durations of its concepts read from findings (their own,
+    None when unsaid), and the longest duration said for concepts read from the words alone."""
+    values = [h["hours"] if "hours" in h else longest for h in hits]
+    return max((v for v in values if v is not None), default=None)
 
 
 def level_max(*levels: str) -> str:

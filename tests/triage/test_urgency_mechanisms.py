@@ -659,3 +659,12 @@ def test_breathless_and_sweating_after_a_past_heart_attack_is_an_emergency(rules
     text = "I can't catch my breath and I'm sweating buckets, I had a heart attack two years ago"
     assert fired(rules, text).get("breathless_sweating_heart_history") == "emergency"
     assert "breathless_sweating_heart_history" not in fired(rules, "breathless and sweaty after my run")
+
+
+def test_a_duration_gate_reads_the_duration_of_the_rules_own_finding(rules):
+    # breathlessness read from a finding with no duration of its own is new, even when anxiety "for years" was said
+    present = rules.present_concepts("couldn't catch my breath", [("HP:0002094", "couldn't catch my breath", None)],
+                                     lambda t: [t])
+    assert "breathless_chronic" not in {f.rule for f in rules.fire(present, None, 24 * 365 * 3)}
+    present = rules.present_concepts("short of breath", [("HP:0002094", "short of breath", 24 * 60)], lambda t: [t])
+    assert "breathless_chronic" in {f.rule for f in rules.fire(present, None, 24 * 60)}
