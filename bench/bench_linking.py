@@ -29,11 +29,11 @@ from pathlib import Path
 
 import numpy as np
 from bench.common import machine as _machine
+from retrieval.evaluation import PHRASE_SETS, SET_NAMES
 
 HERE = Path(__file__).resolve().parent
-EVAL_SETS = ["hpo_lay", "kg_rag", "ncbi_disease", "lay_dev", "lay_seen", "lay_seen2", "lay_seen3", "lay_seen4",
-             "lay_seen5", "lay_seen6", "lay_test", "non_medical"]
-TUNING_SETS = ("lay_dev", "lay_seen", "lay_seen2", "lay_seen3", "lay_seen4", "lay_seen5", "lay_seen6", "lay_test")   # sets whose by-style lines are written
+EVAL_SETS = list(SET_NAMES)
+TUNING_SETS = tuple(PHRASE_SETS)   # the everyday-phrase sets: their by-style lines are written
 
 # Project-written benchmark questions (not evaluation items): a mix of clinical and lay phrasings.
 QUESTIONS = [

@@ -209,13 +209,12 @@ class Triager:
                       and (c.condition.tier != "rare" or len(c.supporting) >= RARE_MIN_SUPPORT)][:MAX_CANDIDATES]
         present = [f for f in findings if f.present]
 
-        concept_hits = self.rules.present_concepts(text, [(f.entity.id, f.text, f.duration_hours) for f in present],
-                                                   kb.ancestors)
+        finding_terms = [(f.entity.id, f.text, f.duration_hours) for f in present]
+        concept_hits = self.rules.present_concepts(text, finding_terms, kb.ancestors)
         longest = max((f.duration_hours for f in present if f.duration_hours is not None),
                       default=patient.duration_hours)
         red_flags: list[RedFlag] = self.rules.fire(concept_hits, patient.age, longest)
-        read_by_complaint = self.rules.read_by_complaints(red_flags, [(f.entity.id, f.text) for f in present],
-                                                         kb.ancestors)
+        read_by_complaint = self.rules.read_by_complaints(red_flags, finding_terms, kb.ancestors)
         # a complaint rule that recognises a settled presentation of a condition sets that condition's vote
         recognised = {cid: f.level for f in red_flags if f.complaint for cid in f.recognises}
         decision = decide(red_flags, [(c.condition.entity.name, c.probability,
