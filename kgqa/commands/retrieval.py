@@ -37,7 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def register_eval(eval_sub: argparse._SubParsersAction) -> None:
     p = eval_sub.add_parser("linking", help="entity linking acc@1/acc@5 on held-out and public sets")
     p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--sets", help="comma-separated subset of: hpo_lay,kg_rag,ncbi_disease,lay_test,lay_dev,lay_seen,lay_seen2,lay_seen3,lay_seen4,lay_seen5,lay_seen6,non_medical")
+    from retrieval.evaluation import SET_NAMES   # light; the set list lives in one place
+    p.add_argument("--sets", help="comma-separated subset of: " + ",".join(SET_NAMES))
     p.add_argument("--limit", type=int, help="at most this many items per set (quick runs)")
     p.add_argument("--sources", help="source folder with kg_rag/ and ncbi-disease/ (default: settings.sources_dir "
                                      "or ../shared/data)")

@@ -134,8 +134,9 @@ def format_result(result) -> str:
 # ==== kgqa eval triage ==============================================================================
 def register_eval(eval_sub: argparse._SubParsersAction) -> None:
     p = eval_sub.add_parser("triage", help="triage: top-1/top-3 and urgency accuracy on vignettes")
-    p.add_argument("--split", choices=["dev", "seen", "seen2", "seen3", "seen4", "seen5", "seen6", "seen7", "train", "test"], default="test",
-                   help="dev, seen, seen2 to seen7 or train (used for tuning) or test (held out; default)")
+    from qa.triage_eval import VIGNETTE_FILES   # light; the split list lives in one place
+    p.add_argument("--split", choices=list(VIGNETTE_FILES), default="test",
+                   help="test: the held-out split (default); the others (dev, seen..., train) are tuning data")
     p.add_argument("--sets", default="hand,generated", help="comma-separated: hand, generated (default both)")
     p.add_argument("--per-condition", type=int, default=2, help="generated vignettes per DDXPlus condition")
     p.add_argument("--sources", help="source folder with ddxplus/ (default KGQA_SOURCES_DIR or ../shared/data)")
