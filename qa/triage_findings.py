@@ -80,10 +80,30 @@ _MALE = re.compile(r"\b(?:i'm a|i am a|im a|as a)\s+(?:\d{1,3}[- ]?(?:years?|yrs
 _FEMALE = re.compile(r"\b(?:i'm a|i am a|im a|as a)\s+(?:\d{1,3}[- ]?(?:years?|yrs?)?[- ]?(?:old)?\s+)?"
                      r"(?:woman|female|lady|girl|mother|mom|mum)\b|\b\d{1,3}[- ]?(?:years?|yrs?|yo|y/o)[- ]?(?:old)?\s+"
                      r"(?:woman|female|lady|girl)\b|\b\d{1,3}\s?f\b|\bi(?:'m| am) pregnant\b|\bmy period\b")
+# a new mother writing about herself: "since my baby was born", "after having my son" (not about the baby)
+_NEW_PARENT = re.compile(r"\b(?:since|after|before)\s+(?:i\s+had\s+|having\s+)my\s+(?:baby|son|daughter)\b"
+                         r"|\b(?:since|after)\s+my\s+(?:baby|son|daughter)\s+(?:was\s+born|arrived|came)\b")
 _GRANDPARENTS = {"grandfather", "grandmother", "grandpa", "grandma", "grandad", "granddad", "granny", "nan", "nana"}
 _ELDERLY = re.compile(r"\b(?:elderly|frail (?:old )?(?:man|woman|lady|mother|father|mum|dad)|in (?:his|her|their) (?:80s|90s|eighties|nineties))\b")
 _MALE_RELATIVES = {"son", "boy", "husband", "father", "dad", "grandfather", "grandpa", "brother"}
 _FEMALE_RELATIVES = {"daughter", "girl", "wife", "mother", "mom", "mum", "grandmother", "grandma", "sister"}
+# a temperature reading in a fever mention's clause ("temp was 37.8"): below 38 °C / 100.4 °F it is not a fever.
+# Every number in a temperature's range counts once a temperature is named, so any higher one (an age of 40
+# included) keeps the fever: the safe side.
+_TEMPERATURE_WORD = re.compile(r"\b(?:temp|temperature|thermometer)\b")
+_NUMBER = re.compile(r"(?<![\d.,])(\d{2,3}(?:[.,]\d)?)(?![\d])")
+FEVER_NAMES = {"fever", "pyrexia"}
+
+
+def normal_temperature(clause: str) -> bool:
+    """Whether a temperature is read in the clause and every reading is normal (35-37.9 °C, 95-100.3 °F)."""
+    if not _TEMPERATURE_WORD.search(clause):
+        return False
+    readings = [float(m.group(1).replace(",", ".")) for m in _NUMBER.finditer(clause)]
+    readings = [x for x in readings if 34 <= x < 45 or 90 <= x <= 110]
+    return bool(readings) and all(x < 38.0 if x < 45 else x < 100.4 for x in readings)
+
+
 _CLAUSE_SPLIT = re.compile(r"[.;!?\n]+|\bbut\b|\bhowever\b")
 
 
@@ -221,7 +241,7 @@ def parse_severity(clause: str) -> str | None:
 def parse_patient(text: str) -> PatientContext:
     low = text.lower().replace("\u2019", "'")
     ctx = PatientContext()
-    other = _OTHER_PERSON.search(low)
+    other = _OTHER_PERSON.search(_NEW_PARENT.sub(" ", low))
     if other:
         ctx.about_other = other.group(1)
         if other.group(1) in _MALE_RELATIVES:
@@ -334,8 +354,9 @@ def findings_from_mentions(text: str, mentions: Iterable, finding_ids: Container
         cs, ce = _clause_of(spans, m.start)
         clause = low[cs:ce]
         duration = parse_duration(clause)
+        normal_reading = entity.name.lower() in FEVER_NAMES and normal_temperature(clause)
         finding = TriageFinding(
-            entity=entity, present=not (m.negated or _starts_negated(m.text)), text=m.text, start=m.start, end=m.end,
+            entity=entity, present=not (m.negated or _starts_negated(m.text) or normal_reading), text=m.text, start=m.start, end=m.end,
             score=float(score), uncertain=bool(getattr(m, "uncertain", False)),
             duration=duration[0] if duration else None, duration_hours=duration[1] if duration else None,
             severity=severity_of.get(i),

@@ -62,6 +62,11 @@ WINDOW = 6  # words between a trigger and the mention
 # its clause, with no comma in between ("a headache, fine otherwise" is still a headache).
 NORMAL_STATE = {"ok", "okay", "fine", "alright", "normal"}   # not "normally": "a lump that normally goes back in"
 NORMAL_WINDOW = 3
+# "I can still swallow", "able to breathe": the ability itself is said, which denies the trouble the linker reads
+# in the verb (dysphagia, dyspnea). Only these verbs: "I can feel my heart pounding" says nothing of the kind.
+ABILITY_BEFORE = [["can"], ["can", "still"], ["able", "to"], ["still", "able", "to"], ["could", "still"]]
+ABILITY_VERBS = {"swallow", "breathe", "walk", "talk", "speak", "eat", "drink", "see", "hear", "move", "stand",
+                 "pee", "wee"}
 # words that negate the normal word itself ("I don't feel ok"): the verb negators and the negated auxiliaries
 _VERB_NOT = VERB_NEGATORS | {"don't", "doesn't", "didn't", "can't", "cannot", "won't", "dont", "doesnt", "cant", "isnt"}
 
@@ -147,7 +152,7 @@ def assertion(text: str, start: int, end: int, preceding_words: list[str] | None
         negated = _find_before(scope, NEGATION_BEFORE, SCOPE_BREAKERS) or any(
             _starts_with(after_clause[i:], t.split()) and _denies_after(after_clause, i, t)
             for t in NEGATION_AFTER for i in range(min(2, len(after_clause))))
-    if normal_denies and not negated and _said_normal(words, start, end, before):
+    if normal_denies and not negated and (_said_normal(words, start, end, before) or _said_able(words, start, end, before)):
         negated = True
     # a question ("do I have diabetes?") is not a statement of uncertainty about a finding
     if uncertain and after_clause and after_clause[-1] == "?" and not _find_before(
@@ -168,6 +173,12 @@ def _denies_after(after_clause: list[str], i: int, trigger: str) -> bool:
 def _has_uncertain_not(scope: list[str]) -> bool:
     joined = " ".join(scope)
     return "not sure" in joined or "unsure" in joined
+
+
+def _said_able(words: list[tuple[str, int, int]], start: int, end: int, before: list[str]) -> bool:
+    """Whether the mention starts with an ability verb said to be possible ("can still swallow water")."""
+    inside = [w for w, s, e in words if s >= start and e <= end]
+    return bool(inside) and inside[0] in ABILITY_VERBS and any(_ends_with(before, cue) for cue in ABILITY_BEFORE)
 
 
 def _said_normal(words: list[tuple[str, int, int]], start: int, end: int, before: list[str]) -> bool:

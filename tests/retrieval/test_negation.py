@@ -85,6 +85,10 @@ def test_verb_negators_stop_at_a_comma_and_list_triggers_do_not(text, mention, n
     ("I can't breathe properly, it's not ok", "breathe", False),
     ("a headache, fine otherwise", "headache", False),            # a comma ends the reach
     ("a lump that normally goes back in", "lump", False),         # "normally" is not a normal state
+    ("I can still swallow drinks and eat toast", "swallow drinks", True),   # the ability said is the denial
+    ("she is able to breathe through it", "breathe", True),
+    ("I can barely swallow", "swallow", False),                   # "barely" keeps the trouble
+    ("I can feel my heart thumping", "feel my heart thumping", False),   # "feel" is not an ability verb here
 ])
 def test_a_mention_said_to_be_normal_is_denied(text, mention, negated):
     i = text.index(mention)

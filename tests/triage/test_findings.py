@@ -100,3 +100,18 @@ def test_negation_inside_the_mention_words_denies_the_finding():
     from qa.triage_findings import _starts_negated
     assert _starts_negated("not breathless") and _starts_negated("no fever")
     assert not _starts_negated("nosebleed") and not _starts_negated("breathless")
+
+
+@pytest.mark.parametrize("clause, normal", [
+    ("temp was 37.8 yesterday", True), ("temp 99.5f", True), ("temperature 38.2", False),
+    ("temp 37.8 then 38.5 tonight", False), ("a temperature for 3 days", False),
+])
+def test_a_temperature_reading_below_38_is_normal(clause, normal):
+    from qa.triage_findings import normal_temperature
+    assert normal_temperature(clause) is normal
+
+
+def test_a_new_mother_writing_about_herself_is_not_a_baby():
+    from qa.triage_findings import parse_patient
+    assert parse_patient("panicky spells since my baby was born").age is None
+    assert parse_patient("my baby has a cough").age == 0.5

@@ -668,3 +668,32 @@ def test_a_duration_gate_reads_the_duration_of_the_rules_own_finding(rules):
     assert "breathless_chronic" not in {f.rule for f in rules.fire(present, None, 24 * 365 * 3)}
     present = rules.present_concepts("short of breath", [("HP:0002094", "short of breath", 24 * 60)], lambda t: [t])
     assert "breathless_chronic" in {f.rule for f in rules.fire(present, None, 24 * 60)}
+
+
+# ---- session 8 (from the seen8 tuning vignettes' kinds of error; sentences written for these tests) -----------
+def test_everyday_look_alikes_of_fainting_a_worst_headache_and_a_distressed_child(rules):
+    assert "fainting" not in fired(rules, "there's a faint pink rash on his tummy")
+    assert fired(rules, "I fainted in the queue").get("fainting") == "urgent"
+    assert "worst_headache" not in fired(rules, "the worst pain of my life in my lower back, coming in waves")
+    assert fired(rules, "the worst pain of my life, right in the back of my head").get("worst_headache") == "emergency"
+    assert "child_distress" not in fired(rules, "she woke up screaming at 3am but she's playing happily now", age=2)
+    assert fired(rules, "he has been screaming for two hours and we can't settle him", age=1).get("child_distress") == "urgent"
+
+
+def test_a_hernia_gone_hard_that_will_not_go_back_with_vomiting_is_an_emergency(rules):
+    text = "the bulge in my groin has gone hard and sore and wont go back in, and I've thrown up"
+    assert fired(rules, text).get("stuck_hernia_vomiting") == "emergency"
+
+
+def test_panic_that_is_easing_is_recognised(rules):
+    text = "it's one of my panic attacks, heart pounding and I can't catch my breath, it's starting to ease off"
+    assert "palpitations_breathless" not in fired(rules, text)
+
+
+@pytest.mark.parametrize("text, fever", [
+    ("temperature of 37.6 this morning", False),
+    ("her temperature was 38.4", True),
+    ("a temperature on and off", True),
+])
+def test_a_normal_temperature_reading_is_not_a_fever(rules, text, fever):
+    assert ("fever" in rules.present_concepts(text, [], lambda t: [t])) is fever
