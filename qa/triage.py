@@ -192,7 +192,8 @@ class Triager:
             if twin is not None and twin in kb.findings:
                 f.entity = kb.findings[twin]
         if text.strip():
-            add_pattern_findings(extracted, self.patterns.find(text), kb.findings, kb.ancestors, kb.acute_terms)
+            add_pattern_findings(extracted, self.patterns.find(text), kb.findings, kb.ancestors, kb.acute_terms,
+                                 text)
         findings = self._merge_answers(extracted.findings, answers or {})
         patient = extracted.patient
         if age is not None:

@@ -454,12 +454,19 @@ class FindingPatterns:
 
 
 def add_pattern_findings(extracted: ExtractedFindings, hits: list[PatternHit], entities: dict[str, Entity],
-                         ancestors: Callable[[str], dict[str, int]], core_terms: Container[str]) -> None:
+                         ancestors: Callable[[str], dict[str, int]], core_terms: Container[str],
+                         text: str | None = None) -> None:
     """Add the findings the patterns found and the linker missed. A hit is skipped when the same finding or a
     more specific one is already there (present or denied). Linked findings inside the matched words give way
     when they are more general than the hit ("pain" in "pain when I breathe"), one-word links, or terms outside
     `core_terms` (the acute conditions' vocabulary), and any link lying wholly inside the matched words: those
-    are the linker's readings of the same words."""
+    are the linker's readings of the same words. A hit's duration is the one said in its clause (given `text`),
+    else the text's own unless that was said about another finding ("a cold 10 days ago. A slight temperature
+    yesterday": the temperature is not 10 days old)."""
+    patient = extracted.patient
+    low = text.lower().replace("\u2019", "'") if text is not None else None
+    spans = _clauses(low) if low is not None else []
+    said_of_a_finding = any(f.duration == patient.duration for f in extracted.findings if f.present and f.origin == "text")
     for hit in sorted(hits, key=lambda h: h.start):
         entity = next((entities[e] for e in hit.entities if e in entities), None)
         if entity is None:
@@ -481,7 +488,13 @@ def add_pattern_findings(extracted: ExtractedFindings, hits: list[PatternHit], e
             continue
         finding = TriageFinding(entity=entity, present=True, text=hit.text, start=hit.start, end=hit.end,
                                 score=PATTERN_SCORE, origin="text")
-        duration = extracted.patient.duration, extracted.patient.duration_hours
+        duration = None
+        if low is not None:
+            cs, ce = _clause_of(spans, hit.start)
+            duration = parse_duration(low[cs:ce])
+            if duration is None and said_of_a_finding:
+                duration = (None, None)
+        duration = duration or (patient.duration, patient.duration_hours)
         if duration[1] is not None:
             finding.duration, finding.duration_hours = duration
         kept.append(finding)

@@ -78,3 +78,25 @@ def test_hit_is_skipped_when_the_finding_or_a_more_specific_one_is_there():
     ancestors = {"HP:SHARP_CHEST": {"HP:SHARP_CHEST": 0, "HP:CHEST": 1}, "HP:CHEST": {"HP:CHEST": 0}}
     add_pattern_findings(ex, hits, entities, lambda t: ancestors.get(t, {t: 0}), core_terms=set())
     assert [f.entity.id for f in ex.findings] == ["HP:SHARP_CHEST"]
+
+
+def test_a_hits_duration_is_its_own_clauses_and_not_one_said_of_another_finding():
+    from qa.triage_findings import parse_patient
+    text = "a cough for 10 days. my heart keeps fluttering"
+    entities = {"HP:PALP": Entity("HP:PALP", "Phenotype", "palpitations")}
+    cough = _finding("HP:COUGH", "cough", "cough", 2)
+    cough.duration, cough.duration_hours = "for 10 days", 240.0
+    ex = ExtractedFindings([cough], patient=parse_patient(text))
+    hits = [h for h in FindingPatterns.load().find(text) if h.name == "palpitations"]
+    for h in hits:
+        h.entities = ["HP:PALP"]
+    add_pattern_findings(ex, hits, entities, lambda t: {t: 0}, core_terms=set(), text=text)
+    palpitations = next(f for f in ex.findings if f.entity.id == "HP:PALP")
+    assert palpitations.duration_hours is None          # the 10 days were said of the cough
+    text = "my heart keeps fluttering for 3 days"
+    ex = ExtractedFindings([], patient=parse_patient(text))
+    hits = [h for h in FindingPatterns.load().find(text) if h.name == "palpitations"]
+    for h in hits:
+        h.entities = ["HP:PALP"]
+    add_pattern_findings(ex, hits, entities, lambda t: {t: 0}, core_terms=set(), text=text)
+    assert ex.findings[0].duration_hours == 72
