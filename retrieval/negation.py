@@ -191,7 +191,9 @@ def _said_normal(words: list[tuple[str, int, int]], start: int, end: int, before
             break
         following.append(w)
     said = inside + following
-    last = max((i for i, w in enumerate(said) if w in NORMAL_STATE), default=None)
+    # "feeding well", "sleeping well"; not "a cough as well"
+    last = max((i for i, w in enumerate(said)
+                if w in NORMAL_STATE or (w == "well" and (i == 0 or said[i - 1] != "as"))), default=None)
     if last is None:
         return False
     # "I don't feel ok", "it's not ok": a negation before the normal word keeps the finding

@@ -87,7 +87,9 @@ def test_verb_negators_stop_at_a_comma_and_list_triggers_do_not(text, mention, n
     ("a lump that normally goes back in", "lump", False),         # "normally" is not a normal state
     ("I can still swallow drinks and eat toast", "swallow drinks", True),   # the ability said is the denial
     ("she is able to breathe through it", "breathe", True),
-    ("I can barely swallow", "swallow", False),                   # "barely" keeps the trouble
+    ("I can barely swallow", "swallow", False),
+    ("she is feeding well", "feeding", True),                     # "well" is a normal state
+    ("a headache and a cough as well", "cough", False),           # "as well" is not                   # "barely" keeps the trouble
     ("I can feel my heart thumping", "feel my heart thumping", False),   # "feel" is not an ability verb here
 ])
 def test_a_mention_said_to_be_normal_is_denied(text, mention, negated):

@@ -26,6 +26,8 @@ def names(patterns, text):
     ("he keeps tugging at his ear", "ear_pain"),
     ("a heavy weight on my chest", "chest_pressure"),
     ("I feel like I'm going to pass out", "presyncope"),
+    ("my mum has emphysema", "copd"),
+    ("he's bringing up thick yellow stuff", "productive_cough"),
 ])
 def test_everyday_descriptions_are_found(patterns, text, name):
     assert name in names(patterns, text)
