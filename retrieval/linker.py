@@ -85,6 +85,9 @@ DIAGNOSIS_CUE = re.compile(r"\b(they said|they say|(the )?(doctor|doc|gp|nurse|c
 DIAGNOSIS_MIN_SCORE = 0.1
 # A drug mention at least this sure keeps its place ahead of the whole reading.
 NAMED_DRUG_MIN_SCORE = 0.9
+# ... and one followed by what it is for ("amitryptyline for nerve pain", misspelt) at least this sure
+DRUG_FOR = re.compile(r"\s+(for|to treat|against)\b", re.I)
+DRUG_FOR_MIN_SCORE = 0.8
 TYPE_ORDER = {t: i for i, t in enumerate(
     ["Disease", "Phenotype", "Symptom", "Finding", "Compound", "Gene", "Anatomy", "PharmacologicClass",
      "SideEffect", "Pathway", "BiologicalProcess", "MolecularFunction", "CellularComponent"])}
@@ -381,8 +384,14 @@ class Linker:
         covered = (best.end - best.start) / max(1, len(text.strip())) if best else 0.0
         # a drug named outright is what the text is about ("Regaine for my hair"), however short the name; not
         # an English word that happens to name a compound ("a pea-sized lump")
-        named_drug = (best is not None and best.entity.type == "Compound" and best.score >= NAMED_DRUG_MIN_SCORE
-                      and not all(is_english_word(w) for w in re.findall(r"[a-z]+", best.text.lower())))
+        named_drug = best is not None and _names_a_drug(best)
+        # "Regaine for my thinning hair", "on amitriptyline for nerve pain": a drug named and then what it is
+        # for is about the drug, even when the condition links as surely
+        used_for = next((m for m in mentions if _names_a_drug(m, DRUG_FOR_MIN_SCORE) and DRUG_FOR.match(text, m.end)),
+                        None)
+        if used_for is not None and used_for is not best:
+            parts = each_entity_once([(used_for.entity, used_for.score)] + parts)
+            named_drug = True
         if (len(tokenize(text)) >= WHOLE_READING_MIN_WORDS or not mentions) and covered < WHOLE_READING_MAX_COVER \
                 and not named_drug:
             whole = self.link_phrase(text, types=types, top_k=top_k)
@@ -1098,3 +1107,9 @@ def _load_cached(folder: Path, embedder, device: str):
     except Exception as exc:  # a torn or stale cache is rebuilt
         log.warning("ignoring the linker cache in %s: %s", folder, exc)
         return None
+
+
+def _names_a_drug(m: Mention, min_score: float = NAMED_DRUG_MIN_SCORE) -> bool:
+    """A sure drug link whose words are not all English words ("a pea-sized lump" does not name a drug)."""
+    return (m.entity.type == "Compound" and m.score >= min_score
+            and not all(is_english_word(w) for w in re.findall(r"[a-z]+", m.text.lower())))

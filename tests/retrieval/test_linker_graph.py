@@ -193,3 +193,11 @@ def test_a_drug_named_outright_keeps_its_place_ahead_of_the_whole_reading(linker
     assert linker.interpret("rubbing regaine into my scalp")[0][0].name == "Minoxidil"
     # an English word that names a compound is not a drug named outright
     assert linker.interpret("a pea-sized lump on my neck")[0][0].type != "Compound"
+
+
+@pytest.mark.parametrize("text, drug", [("zyrtec for hay fever", "Cetirizine"),
+                                        ("canesten for thrush", "Clotrimazole")])
+def test_a_drug_named_with_what_it_is_for_reads_as_the_drug(linker, text, drug):
+    assert linker.interpret(text)[0][0].name == drug
+    # what it is for, said alone, is not a drug
+    assert linker.interpret(text.split(" for ")[1])[0][0].type != "Compound"
