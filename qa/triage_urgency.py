@@ -414,10 +414,13 @@ def decide(red_flags: list[RedFlag], candidates: list[tuple[str, float, str]],
     elif not minor:
         level = level_max(level, "routine")
         reasons.append("no condition in the graph explains these findings well: a clinician should assess them")
-    if "worst" in severities_said or "severe" in severities_said:
+    if "worst" in severities_said:
         if LEVELS.index(level) < LEVELS.index("urgent"):
-            reasons.append("symptoms described as severe")
+            reasons.append("symptoms described as the worst ever")
         level = level_max(level, "urgent")
+    elif "severe" in severities_said and level == "self-care" and not minor:
+        level = "routine"
+        reasons.append("symptoms described as severe")
     # (not when a self-care complaint rule has already judged the duration: "heartburn on and off for a few
     # weeks" is within what its rule allows)
     duration_judged = any(f.complaint and f.judged_duration and f.level == "self-care" for f in minor)

@@ -85,7 +85,9 @@ def test_condition_level_escalates():
     d = decide([], [("URTI", 0.6, "self-care"), ("Allergic sinusitis", 0.3, "self-care")], [], None, None, True)
     assert d.level == "self-care"
     d = decide([], [("URTI", 0.6, "self-care")], ["severe"], None, None, True)
-    assert d.level == "urgent"                          # said to be severe
+    assert d.level == "routine"                         # said to be severe: seen, not self-treated
+    d = decide([], [("URTI", 0.6, "self-care")], ["worst"], None, None, True)
+    assert d.level == "urgent"                          # the worst ever: today
     d = decide([], [("URTI", 0.6, "self-care")], [], 24 * 30, None, True)
     assert d.level == "routine"                         # a month of symptoms
 

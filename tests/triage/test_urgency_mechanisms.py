@@ -697,3 +697,14 @@ def test_panic_that_is_easing_is_recognised(rules):
 ])
 def test_a_normal_temperature_reading_is_not_a_fever(rules, text, fever):
     assert ("fever" in rules.present_concepts(text, [], lambda t: [t])) is fever
+
+
+def test_loin_to_groin_pain_in_waves_is_a_kidney_stone_to_see_today(rules):
+    assert fired(rules, "a stabbing pain in my back on the left that goes down into my groin").get("renal_colic") == "urgent"
+    assert fired(rules, "pain in my side that comes in waves").get("renal_colic") == "urgent"
+    assert "renal_colic" not in fired(rules, "I pulled something in my groin at football")
+
+
+def test_severe_is_a_doctors_visit_and_the_worst_ever_is_today():
+    assert decide([], [("Viral pharyngitis", 0.7, "self-care")], ["severe"], None, None, True).level == "routine"
+    assert decide([], [("Viral pharyngitis", 0.7, "self-care")], ["worst"], None, None, True).level == "urgent"
