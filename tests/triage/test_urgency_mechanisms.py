@@ -708,3 +708,12 @@ def test_loin_to_groin_pain_in_waves_is_a_kidney_stone_to_see_today(rules):
 def test_severe_is_a_doctors_visit_and_the_worst_ever_is_today():
     assert decide([], [("Viral pharyngitis", 0.7, "self-care")], ["severe"], None, None, True).level == "routine"
     assert decide([], [("Viral pharyngitis", 0.7, "self-care")], ["worst"], None, None, True).level == "urgent"
+
+
+def test_a_throat_spasm_that_let_go_is_seen_today_one_going_on_is_an_emergency(rules):
+    passed = ("my throat clamps shut at night with a squeaky noise breathing in and I can't get air, "
+              "lasts about 20 seconds then it lets go and I'm fine")
+    levels = fired(rules, passed)
+    assert levels.get("airway_spasm_passed") == "urgent" and "stridor_breathing" not in levels, levels
+    ongoing = "a squeaky noise breathing in and I can't get air"
+    assert fired(rules, ongoing).get("stridor_breathing") == "emergency"
