@@ -51,6 +51,9 @@ class NameTable:
     removed: set[int] = field(default_factory=set)     # entity indexes removed since the build
     modifiers: set[int] = field(default_factory=set)   # entity indexes of clinical-modifier terms
     eponyms: dict[str, list[int]] = field(default_factory=dict)   # "alzheimer" -> "Alzheimer's disease" entries
+    # entries whose name holds a phrasal-verb particle ("passing out"): found without it ("passing rocks") they
+    # would name something else
+    phrasal: set[int] = field(default_factory=set)
     # how often a word is written with a capital / in lower case inside a name (not as its first word):
     # surnames keep their capital ("Familial Alzheimer disease"), nouns do not ("congenital heart disease")
     capital_inside: dict[str, int] = field(default_factory=dict)
@@ -108,6 +111,7 @@ class NameTable:
         pkey = particle_key(words)
         if pkey:   # "worn out" is also found as "out worn", not only as "worn"
             self.by_key.setdefault(pkey, []).append(len(self.entries) - 1)
+            self.phrasal.add(len(self.entries) - 1)
         ckey = core_key(words) if kind in LAY_KINDS else ""
         if ckey and ckey != pkey:   # "feel worn out" is also found as "worn out"
             self.by_key.setdefault(ckey, []).append(len(self.entries) - 1)

@@ -98,7 +98,7 @@ DENSE_EF_SEARCH = 128
 # Cosine taken off a dense candidate whose entity has no facts at all (see _dense_query)
 FACTLESS_PENALTY = 0.05
 # bump whenever the keys change (retrieval/normalize.py): a cached dictionary is only rebuilt when this does
-CACHE_FORMAT = 11
+CACHE_FORMAT = 12
 KEEP_CACHED_VERSIONS = 4
 # HPO branches that describe *how* (onset, severity, inheritance, frequency), not *what*: "Sharp",
 # "Chronic", "Autosomal dominant". A bare mention of one is almost never what a question is about.
@@ -544,7 +544,9 @@ class Linker:
         if found:
             skey = pkey        # "worn out": the particle belongs to the name
         if skey:
-            entries = self._joined_ok(found or self._lookup(skey), words, i, j)
+            # without its particle a phrasal name is another word ("passing rocks" is not "passing out")
+            entries = self._joined_ok(found or [e for e in self._lookup(skey) if e not in self.table.phrasal],
+                                      words, i, j)
             ordered = " ".join(w for w in words[i:j] if w not in STOP_WORDS)
             if entries and j - i == 1 and j < len(tokens) and words[j] in DETERMINERS and words[i] not in STOP_WORDS \
                     and is_english_word(tokens[i].raw.lower()):

@@ -151,6 +151,8 @@ def test_a_phrasal_particle_belongs_to_the_name():
     assert [(m.entity.id, m.text) for m in ms] == [("HP:0012378", "worn out")]
     assert _ids(linker, "I'm always worn out") == ["HP:0012378"]     # filler "always" left out
     assert _ids(linker, "she keeps throwing up") == ["HP:0002013"]
+    # without its particle the name is another word: "throwing stones" is not vomiting
+    assert "HP:0002013" not in _ids(linker, "sore arm from throwing stones")
 
 
 def test_inability_written_three_ways_links_the_same():
