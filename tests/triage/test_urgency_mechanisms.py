@@ -717,3 +717,18 @@ def test_a_throat_spasm_that_let_go_is_seen_today_one_going_on_is_an_emergency(r
     assert levels.get("airway_spasm_passed") == "urgent" and "stridor_breathing" not in levels, levels
     ongoing = "a squeaky noise breathing in and I can't get air"
     assert fired(rules, ongoing).get("stridor_breathing") == "emergency"
+
+
+@pytest.mark.parametrize("text, age, rule", [
+    ("my 4 year old keeps scratching her bum at night and I saw little white threads in her poo", 4, "threadworms"),
+    ("my ear has felt blocked and muffled since swimming at the weekend", 30, "blocked_ear"),
+    ("sliced my thumb on a tin, it bled loads but it's stopped now", 30, "minor_wound"),
+    ("my baby's skin is red and sore where her nappy sits", 0.6, "nappy_rash"),
+])
+def test_common_pharmacy_complaints_are_self_care(rules, text, age, rule):
+    assert fired(rules, text, age=age).get(rule) == "self-care"
+
+
+def test_a_blocked_ear_that_hurts_or_went_deaf_suddenly_is_not_self_care(rules):
+    assert "blocked_ear" not in fired(rules, "my ear is blocked since swimming and it really hurts, earache all night")
+    assert fired(rules, "woke up and suddenly can't hear out of my left ear").get("sudden_hearing_loss") == "urgent"
