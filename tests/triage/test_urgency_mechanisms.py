@@ -732,3 +732,11 @@ def test_common_pharmacy_complaints_are_self_care(rules, text, age, rule):
 def test_a_blocked_ear_that_hurts_or_went_deaf_suddenly_is_not_self_care(rules):
     assert "blocked_ear" not in fired(rules, "my ear is blocked since swimming and it really hurts, earache all night")
     assert fired(rules, "woke up and suddenly can't hear out of my left ear").get("sudden_hearing_loss") == "urgent"
+
+
+def test_an_irregular_pulse_flagged_by_a_watch_in_someone_well_is_a_doctors_appointment(rules):
+    text = "my smartwatch keeps giving me irregular rhythm notifications, I feel fine"
+    levels = fired(rules, text + " and my heart is irregular sometimes")
+    assert levels.get("irregular_pulse_well") == "routine" and "palpitations" not in levels, levels
+    # with breathlessness it is not this complaint
+    assert "irregular_pulse_well" not in fired(rules, text + " but I'm short of breath")
