@@ -740,3 +740,11 @@ def test_an_irregular_pulse_flagged_by_a_watch_in_someone_well_is_a_doctors_appo
     assert levels.get("irregular_pulse_well") == "routine" and "palpitations" not in levels, levels
     # with breathlessness it is not this complaint
     assert "irregular_pulse_well" not in fired(rules, text + " but I'm short of breath")
+
+
+def test_mild_croup_is_self_care_and_noisy_breathing_at_rest_is_not(rules):
+    mild = "a cough like a seal, noisy when she's crying but her breathing is fine when she's calm"
+    levels = fired(rules, mild, age=2)
+    assert levels.get("mild_croup") == "self-care" and "stridor" not in levels, levels
+    at_rest = "a barking cough and a squeaky noise breathing in even when he's resting, his ribs are sucking in"
+    assert fired(rules, at_rest, age=2).get("stridor_breathing") == "emergency"
