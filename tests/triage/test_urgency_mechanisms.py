@@ -748,3 +748,10 @@ def test_mild_croup_is_self_care_and_noisy_breathing_at_rest_is_not(rules):
     assert levels.get("mild_croup") == "self-care" and "stridor" not in levels, levels
     at_rest = "a barking cough and a squeaky noise breathing in even when he's resting, his ribs are sucking in"
     assert fired(rules, at_rest, age=2).get("stridor_breathing") == "emergency"
+
+
+def test_coughing_fits_with_a_whoop_are_seen_today_unless_a_month_old(rules):
+    text = "coughing fits where he can't stop, then a big whoop when he breathes in"
+    assert fired(rules, text, hours=24 * 14).get("whooping_cough_signs") == "urgent"
+    assert "whooping_cough_signs" not in fired(rules, text, hours=24 * 40)
+    assert "whooping_cough_signs" not in fired(rules, "a tickly cough at night", hours=24 * 14)
