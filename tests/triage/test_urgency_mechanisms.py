@@ -755,3 +755,8 @@ def test_coughing_fits_with_a_whoop_are_seen_today_unless_a_month_old(rules):
     assert fired(rules, text, hours=24 * 14).get("whooping_cough_signs") == "urgent"
     assert "whooping_cough_signs" not in fired(rules, text, hours=24 * 40)
     assert "whooping_cough_signs" not in fired(rules, "a tickly cough at night", hours=24 * 14)
+
+
+def test_high_sugars_said_as_numbers_in_someone_type_1_are_seen_today(rules):
+    assert fired(rules, "I'm type 1 and my sugars have been 22 all day").get("diabetic_unwell") == "urgent"
+    assert "diabetic_unwell" not in fired(rules, "type of pain I get for 20 years")
