@@ -36,6 +36,10 @@ MIN_CANDIDATE_PROBABILITY = 0.01
 # A rare (mostly Mendelian) disease is shown only when several reported findings support it: one finding
 # ("mouth drooping") is never a reason to suggest a genetic syndrome to someone describing a complaint.
 RARE_MIN_SUPPORT = 2
+# a red flag read from a finding the linker found only in the embedding space needs a link at least this sure: a
+# loose neighbour ("my nose goes mad" -> palpitations at 0.6) must not raise an alarm. Dictionary links and the
+# hand-written patterns count at any kept score ("a slight temp" in a baby is still a fever).
+DENSE_RED_FLAG_MIN_SCORE = 0.65
 # words for someone who is probably a child ("my son has ..." without an age)
 CHILD_WORDS = frozenset({"son", "daughter", "baby", "child", "kid", "boy", "girl", "toddler", "infant", "newborn"})
 ADVICE = {
@@ -211,7 +215,9 @@ class Triager:
         present = [f for f in findings if f.present]
 
         finding_terms = [(f.entity.id, f.text, f.duration_hours) for f in present]
-        concept_hits = self.rules.present_concepts(text, finding_terms, kb.ancestors)
+        concept_hits = self.rules.present_concepts(
+            text, [t for t, f in zip(finding_terms, present)
+                   if not (f.method == "dense" and f.score < DENSE_RED_FLAG_MIN_SCORE)], kb.ancestors)
         longest = max((f.duration_hours for f in present if f.duration_hours is not None),
                       default=patient.duration_hours)
         red_flags: list[RedFlag] = self.rules.fire(concept_hits, patient.age, longest)

@@ -126,6 +126,7 @@ class TriageFinding:
     severity: str | None = None       # one of SEVERITY_LEVELS
     onset: str | None = None          # "sudden" when said
     origin: str = "text"              # text | answer
+    method: str = ""                  # how the linker found it (dictionary | fuzzy | dense ...; "" for patterns)
 
     def to_json(self) -> dict[str, Any]:
         d: dict[str, Any] = {"entity": self.entity.to_json(), "present": self.present}
@@ -361,6 +362,7 @@ def findings_from_mentions(text: str, mentions: Iterable, finding_ids: Container
             duration=duration[0] if duration else None, duration_hours=duration[1] if duration else None,
             severity=severity_of.get(i),
             onset="sudden" if _ONSET_SUDDEN.search(clause) else None,
+            method=getattr(m, "method", ""),
         )
         previous = by_entity.get(entity.id)
         if previous is None or previous.score <= finding.score or previous.present == finding.present:

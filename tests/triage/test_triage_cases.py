@@ -81,3 +81,11 @@ def test_triage_beyond_linking_takes_a_few_milliseconds(triager):
     finally:
         triager.linker = real
     assert sorted(times)[len(times) // 2] < 0.05    # generous for a loaded CI machine; ~3 ms on a quiet one
+
+
+def test_a_loose_embedding_neighbour_raises_no_alarm_but_a_babys_slight_temperature_does(triager):
+    # "goes mad" lies near palpitations in the embedding space only: a finding, not a red flag
+    r = triager.triage("every spring my nose goes mad with sneezing and a runny nose")
+    assert not any(f["rule"].startswith("palpitations") for f in r.red_flags) and r.urgency == "self-care"
+    # a fever said loosely is still read by the words themselves
+    assert triager.triage("my 6 week old has a slight temp").urgency == "emergency"
