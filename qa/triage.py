@@ -37,8 +37,8 @@ MIN_CANDIDATE_PROBABILITY = 0.01
 # ("mouth drooping") is never a reason to suggest a genetic syndrome to someone describing a complaint.
 RARE_MIN_SUPPORT = 2
 # a red flag read from a finding the linker found only in the embedding space needs a link at least this sure: a
-# loose neighbour ("my nose goes mad" -> palpitations at 0.6) must not raise an alarm. Dictionary links and the
-# hand-written patterns count at any kept score ("a slight temp" in a baby is still a fever).
+# loose neighbour ("my nose goes mad" -> palpitations at 0.6) must not raise an alarm. Dictionary links count at
+# any kept score, and the red-flag patterns still read the words themselves ("a slight temp" in a baby).
 DENSE_RED_FLAG_MIN_SCORE = 0.65
 # words for someone who is probably a child ("my son has ..." without an age)
 CHILD_WORDS = frozenset({"son", "daughter", "baby", "child", "kid", "boy", "girl", "toddler", "infant", "newborn"})
