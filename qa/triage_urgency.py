@@ -410,6 +410,10 @@ def decide(red_flags: list[RedFlag], candidates: list[tuple[str, float, str]],
             names = [n for n, p, lvl in candidates if LEVELS.index(lvl) >= LEVELS.index(cond_lvl)][:3]
             reasons.append(f"likely conditions that call for {cond_lvl} care: {', '.join(names)} "
                            f"({mass:.0%} of the top candidates' probability)")
+        elif cond_lvl == "self-care" and not reasons:
+            # say why home care is suggested, rather than nothing
+            names = [n for n, p, lvl in candidates if lvl == "self-care"][:3]
+            reasons.append(f"the likely conditions usually get better with self-care: {', '.join(names)}")
         level = level_max(level, cond_lvl)
     elif not minor:
         level = level_max(level, "routine")

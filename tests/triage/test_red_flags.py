@@ -190,3 +190,9 @@ def test_history_and_numbers_are_not_red_flags(rules):
     assert not fired(rules, "I had a heart attack 5 years ago and now have a cold")
     assert not fired(rules, "I am 38 years old with a cough")
     assert fired(rules, "my baby has a temp of 38.2", age=0.1).get("infant_fever") == "emergency"
+
+
+def test_a_self_care_level_from_the_likely_conditions_says_why():
+    d = decide([], [("URTI", 0.6, "self-care"), ("Allergic sinusitis", 0.3, "self-care")], [], None, None, True)
+    assert d.level == "self-care"
+    assert d.reasons and "URTI" in d.reasons[0] and "self-care" in d.reasons[0]
