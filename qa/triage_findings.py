@@ -180,6 +180,17 @@ def _unit_hours(unit: str) -> float:
 _NOT_A_DURATION = re.compile(r"\s*(?:pregnant|late|overdue|along|old|gone|of (?:smoking|heavy smoking|drinking))\b")
 
 
+# "had a heart attack 5 years ago", "moved here 15 years ago": when a past event happened, not how long a
+# symptom has lasted (an "ago" after one of these words in its clause is not a duration)
+_PAST_EVENT_BEFORE = re.compile(r"\b(?:heart attack|stroke|mini[- ]stroke|tia|stents?|bypass|operation|surgery|"
+                                r"transplant|diagnosed|moved|emigrated|born|married|divorced|retired|was told|"
+                                r"were told|went through|gave birth|had (?:a|my|the) baby)\b")
+
+
+def _past_event_ago(clause: str, m: re.Match) -> bool:
+    return m.group(0).rstrip().endswith("ago") and bool(_PAST_EVENT_BEFORE.search(clause, 0, m.start()))
+
+
 # "every couple of months", "once a week": how often something comes, not how long it has lasted
 _FREQUENCY_BEFORE = re.compile(r"\b(?:every|each|once|twice|times)(?:\s+(?:a|an|other|couple\s+of|few|\d+|two|three|four|five|six))?\s*$")
 # a clause about the past ("really bad pneumonia as a kid"): its severity words are history, not how bad
@@ -202,7 +213,8 @@ def parse_duration(clause: str) -> tuple[str, float] | None:
     for pattern, kind in _DURATION_PATTERNS:
         m = next((m for m in pattern.finditer(clause) if not _NOT_A_DURATION.match(clause, m.end())
                   and not _FREQUENCY_BEFORE.search(clause, 0, m.start())
-                  and not (kind == "plural" and _after_number(clause, m.start()))), None)
+                  and not (kind == "plural" and _after_number(clause, m.start()))
+                  and not _past_event_ago(clause, m)), None)
         if not m:
             continue
         if kind == "count":

@@ -115,3 +115,14 @@ def test_a_new_mother_writing_about_herself_is_not_a_baby():
     from qa.triage_findings import parse_patient
     assert parse_patient("panicky spells since my baby was born").age is None
     assert parse_patient("my baby has a cough").age == 0.5
+
+
+@pytest.mark.parametrize("clause, hours", [
+    ("i had a heart attack 5 years ago and now i have chest pain", None),   # when a past event happened
+    ("we moved here 15 years ago", None),
+    ("it started 3 days ago", 72),
+    ("had a cold about 10 days ago and now my cheeks ache", 240),           # a cold is the complaint's start
+])
+def test_ago_after_a_past_event_is_not_a_duration(clause, hours):
+    got = parse_duration(clause)
+    assert (got[1] if got else None) == hours

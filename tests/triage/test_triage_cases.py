@@ -89,3 +89,8 @@ def test_a_loose_embedding_neighbour_raises_no_alarm_but_a_babys_slight_temperat
     assert not any(f["rule"].startswith("palpitations") for f in r.red_flags) and r.urgency == "self-care"
     # a fever said loosely is still read by the words themselves
     assert triager.triage("my 6 week old has a slight temp").urgency == "emergency"
+
+
+def test_a_past_heart_attack_years_ago_does_not_make_new_chest_pain_with_a_racing_heart_old(triager):
+    r = triager.triage("I had a heart attack 5 years ago and now I have chest pain and my heart is racing")
+    assert r.urgency == "emergency", r.urgency_reasons
