@@ -215,9 +215,9 @@ class Triager:
         present = [f for f in findings if f.present]
 
         finding_terms = [(f.entity.id, f.text, f.duration_hours) for f in present]
-        concept_hits = self.rules.present_concepts(
-            text, [t for t, f in zip(finding_terms, present)
-                   if not (f.method == "dense" and f.score < DENSE_RED_FLAG_MIN_SCORE)], kb.ancestors)
+        flag_terms = [(f.entity.id, f.text, f.duration_hours) for f in present
+                      if not (f.method == "dense" and f.score < DENSE_RED_FLAG_MIN_SCORE)]
+        concept_hits = self.rules.present_concepts(text, flag_terms, kb.ancestors)
         longest = max((f.duration_hours for f in present if f.duration_hours is not None),
                       default=patient.duration_hours)
         red_flags: list[RedFlag] = self.rules.fire(concept_hits, patient.age, longest)

@@ -382,12 +382,16 @@ def findings_from_mentions(text: str, mentions: Iterable, finding_ids: Container
     findings = sorted(by_entity.values(), key=lambda f: f.start)
     # a duration said in its own sentence ("It started 3 days ago.") applies to what was reported; one said
     # about a finding ("a runny nose for a few days", "anxiety for years") is that finding's alone
-    said_of_a_finding = any(f.duration == patient.duration for f in findings if f.present)
-    if patient.duration_hours is not None and not said_of_a_finding:
+    if patient.duration_hours is not None and not _duration_said_of_a_finding(findings, patient):
         for f in findings:
             if f.present and f.duration is None:
                 f.duration, f.duration_hours = patient.duration, patient.duration_hours
     return ExtractedFindings(findings=findings, patient=patient)
+
+
+def _duration_said_of_a_finding(findings: Iterable[TriageFinding], patient: PatientContext) -> bool:
+    """Whether the text's duration was said about one reported finding (its own clause), not on its own."""
+    return any(f.duration == patient.duration for f in findings if f.present and f.origin == "text")
 
 
 def extract_findings(text: str, linker: LinkerLike, finding_ids: Container[str] = (),
@@ -480,7 +484,8 @@ def add_pattern_findings(extracted: ExtractedFindings, hits: list[PatternHit], e
     patient = extracted.patient
     low = text.lower().replace("\u2019", "'") if text is not None else None
     spans = _clauses(low) if low is not None else []
-    said_of_a_finding = any(f.duration == patient.duration for f in extracted.findings if f.present and f.origin == "text")
+    # the text's duration may be shared unless it was said of another finding (known only with the text)
+    share_text_duration = low is None or not _duration_said_of_a_finding(extracted.findings, patient)
     for hit in sorted(hits, key=lambda h: h.start):
         entity = next((entities[e] for e in hit.entities if e in entities), None)
         if entity is None:
@@ -502,14 +507,9 @@ def add_pattern_findings(extracted: ExtractedFindings, hits: list[PatternHit], e
             continue
         finding = TriageFinding(entity=entity, present=True, text=hit.text, start=hit.start, end=hit.end,
                                 score=PATTERN_SCORE, origin="text")
-        duration = None
-        if low is not None:
-            cs, ce = _clause_of(spans, hit.start)
-            duration = parse_duration(low[cs:ce])
-            if duration is None and said_of_a_finding:
-                duration = (None, None)
-        duration = duration or (patient.duration, patient.duration_hours)
-        if duration[1] is not None:
+        own = parse_duration(low[slice(*_clause_of(spans, hit.start))]) if low is not None else None
+        duration = own or ((patient.duration, patient.duration_hours) if share_text_duration else None)
+        if duration and duration[1] is not None:
             finding.duration, finding.duration_hours = duration
         kept.append(finding)
         extracted.findings = sorted(kept, key=lambda f: f.start)
