@@ -188,7 +188,9 @@ _PAST_EVENT_BEFORE = re.compile(r"\b(?:heart attack|stroke|mini[- ]stroke|tia|st
 
 
 def _past_event_ago(clause: str, m: re.Match) -> bool:
-    return m.group(0).rstrip().endswith("ago") and bool(_PAST_EVENT_BEFORE.search(clause, 0, m.start()))
+    # the match may hold the "ago" ("5 years ago") or stop before it ("a couple of years" ago)
+    ago = m.group(0).rstrip().endswith("ago") or clause[m.end():].lstrip().startswith("ago")
+    return ago and bool(_PAST_EVENT_BEFORE.search(clause, 0, m.start()))
 
 
 # "every couple of months", "once a week": how often something comes, not how long it has lasted

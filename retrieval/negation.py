@@ -67,6 +67,11 @@ NORMAL_WINDOW = 3
 ABILITY_BEFORE = [["can"], ["can", "still"], ["able", "to"], ["still", "able", "to"], ["could", "still"]]
 ABILITY_VERBS = {"swallow", "breathe", "walk", "talk", "speak", "eat", "drink", "see", "hear", "move", "stand",
                  "pee", "wee"}
+# A state denied inside the mention itself: "his lips and tongue aren't swollen" (the linker reads the whole span
+# as lip swelling). Only states that are themselves the finding: "the cut isn't healing" is a problem.
+DENIED_STATE_CUES = {"isn't", "aren't", "wasn't", "weren't", "isnt", "arent", "not"}
+DENIED_STATES = {"swollen", "puffy", "red", "sore", "painful", "itchy", "bleeding", "blue", "hot", "stiff", "numb",
+                 "tender", "raised", "blocked", "runny", "wheezy", "hurting", "swelling"}
 # words that negate the normal word itself ("I don't feel ok"): the verb negators and the negated auxiliaries
 _VERB_NOT = VERB_NEGATORS | {"don't", "doesn't", "didn't", "can't", "cannot", "won't", "dont", "doesnt", "cant", "isnt"}
 
@@ -152,6 +157,8 @@ def assertion(text: str, start: int, end: int, preceding_words: list[str] | None
         negated = _find_before(scope, NEGATION_BEFORE, SCOPE_BREAKERS) or any(
             _starts_with(after_clause[i:], t.split()) and _denies_after(after_clause, i, t)
             for t in NEGATION_AFTER for i in range(min(2, len(after_clause))))
+    if not negated and _state_denied_inside(words, start, end):
+        negated = True
     if normal_denies and not negated and (_said_normal(words, start, end, before) or _said_able(words, start, end, before)):
         negated = True
     # a question ("do I have diabetes?") is not a statement of uncertainty about a finding
@@ -173,6 +180,16 @@ def _denies_after(after_clause: list[str], i: int, trigger: str) -> bool:
 def _has_uncertain_not(scope: list[str]) -> bool:
     joined = " ".join(scope)
     return "not sure" in joined or "unsure" in joined
+
+
+def _state_denied_inside(words: list[tuple[str, int, int]], start: int, end: int) -> bool:
+    """Whether the mention says its own state is absent: "lips and tongue aren't swollen", "eyes are not red"."""
+    inside = [w for w, s, e in words if s >= start and e <= end]
+    for i in range(1, len(inside) - 1):
+        if inside[i] in DENIED_STATE_CUES and inside[i + 1] in DENIED_STATES:
+            # "not" only after a form of "be": "is not swollen"; "could not" is no denial
+            return inside[i] != "not" or inside[i - 1] in {"is", "are", "was", "were"}
+    return False
 
 
 def _said_able(words: list[tuple[str, int, int]], start: int, end: int, before: list[str]) -> bool:

@@ -21,6 +21,9 @@ def _a(text, mention):
     ("without nausea", "nausea"),
     ("the itch has gone now", "itch"),
     ("the temperature's gone and she's eating again", "temperature"),
+    # a state denied inside the mention itself
+    ("her eyelids and cheeks aren't swollen at all", "eyelids and cheeks aren't swollen"),
+    ("the skin is not red", "skin is not red"),
 ])
 def test_negated(text, mention):
     assert _a(text, mention).negated
@@ -38,6 +41,9 @@ def test_negated(text, mention):
     # "gone" with a state is a change, not an absence
     ("the lump popped out this morning, gone hard and tender", "lump popped out"),
     ("his fingers have gone white", "fingers"),
+    # a problem said with a negative verb is still a problem
+    ("the graze isn't healing", "graze isn't healing"),
+    ("I could not breathe", "could not breathe"),
 ])
 def test_not_negated(text, mention):
     assert not _a(text, mention).negated

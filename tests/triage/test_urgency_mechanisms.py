@@ -760,3 +760,44 @@ def test_coughing_fits_with_a_whoop_are_seen_today_unless_a_month_old(rules):
 def test_high_sugars_said_as_numbers_in_someone_type_1_are_seen_today(rules):
     assert fired(rules, "I'm type 1 and my sugars have been 22 all day").get("diabetic_unwell") == "urgent"
     assert "diabetic_unwell" not in fired(rules, "type of pain I get for 20 years")
+
+
+# ---- session 9 (from the seen9 tuning vignettes' kinds of error; sentences written for these tests) -----------
+def test_breathing_trouble_in_myasthenia_is_an_emergency(rules):
+    text = "I have myasthenia gravis and since this morning I'm short of breath and my voice is fading"
+    assert fired(rules, text).get("neuromuscular_breathing") == "emergency"
+    assert "neuromuscular_breathing" not in fired(rules, "my myasthenia makes my eyelids droop by the evening")
+
+
+def test_needing_the_reliever_every_few_hours_is_an_asthma_attack_to_see_today(rules):
+    assert fired(rules, "I've been using my ventolin every two hours since yesterday").get("asthma_reliever_often") == "urgent"
+    assert fired(rules, "my peak flow has dropped to 250").get("asthma_reliever_often") == "urgent"
+    assert "asthma_reliever_often" not in fired(rules, "I use my inhaler before football")
+
+
+def test_look_alikes_heavy_periods_sticky_eyes_a_rash_that_flares_and_nothing_different(rules):
+    # heavy periods month after month are a doctor's appointment; bleeding that will not stop is not
+    assert "severe_bleeding" not in fired(rules, "my periods have been so heavy I soak a pad every hour on day two")
+    assert fired(rules, "I'm soaking a pad every hour since the birth").get("severe_bleeding") == "emergency"
+    assert "jaundice" not in fired(rules, "her eyes were glued together with yellow crust this morning")
+    assert fired(rules, "his eyes have gone yellow").get("jaundice") == "urgent"
+    assert "severe_breathing" not in rules.present_concepts(
+        "a blotchy rash on her nose that flares when she's in the sun", [("HP:0030863", "nose that flares when")],
+        lambda t: [t, "HP:0002098"])
+    assert "severe_breathing" in rules.present_concepts(
+        "his nostrils are flaring with every breath", [("HP:0030863", "nostrils are flaring")],
+        lambda t: [t, "HP:0002098"])
+    usual = "my usual migraine headache, zigzags then the throbbing, nothing different from normal"
+    assert fired(rules, usual).get("usual_headache") == "self-care"
+
+
+def test_a_throat_spasm_that_slowly_lets_go_has_passed_and_a_turned_ankle_is_a_sprain(rules):
+    text = "his throat clamps shut with a squeaky noise breathing in and he can't get air, then it slowly lets go and he's fine"
+    assert fired(rules, text).get("airway_spasm_passed") == "urgent"
+    assert fired(rules, "I turn my ankle on the kerb, it's puffy but I can walk on it").get("minor_sprain") == "self-care"
+
+
+def test_a_bit_dizzy_and_short_of_breath_with_palpitations_is_urgent_not_an_emergency(rules):
+    levels = fired(rules, "my heart is racing and I feel a bit dizzy and short of breath")
+    assert "palpitations_breathless" not in levels and levels.get("palpitations") == "urgent", levels
+    assert fired(rules, "my heart is racing and I feel dizzy and short of breath").get("palpitations_breathless") == "emergency"
