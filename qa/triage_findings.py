@@ -44,6 +44,9 @@ _DURATION_PATTERNS: list[tuple[re.Pattern, Any]] = [
     (re.compile(r"\bsince\s+(?:last\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend)\b"), 96),
     (re.compile(r"\bsince\s+last\s+(week)\b"), 168),
     (re.compile(r"\bsince\s+last\s+(month)\b"), 730),
+    # "since February": the date is not known here, so at least the shortest likely span, a month
+    (re.compile(r"\bsince\s+(?:like\s+|about\s+|early\s+|late\s+|mid[- ]?)?(january|february|march|april|june|july|"
+                r"august|september|october|november|december|christmas|new year)\b"), 730),
     # "for weeks", "months" -- not "7 months pregnant", "three weeks late", "a 6 weeks old baby"
     # (the words after a match are checked by _NOT_A_DURATION in parse_duration, for every pattern)
     (re.compile(r"(?<!\d )(?<!\d)\b(?:for\s+)?(ages|years|months|weeks)\b(?=[\s,.;!?]|$)"), "plural"),

@@ -121,6 +121,7 @@ def test_a_new_mother_writing_about_herself_is_not_a_baby():
     ("i had a heart attack 5 years ago and now i have chest pain", None),   # when a past event happened
     ("we moved here 15 years ago", None),
     ("she gets cluster headaches, diagnosed a few years ago", None),        # "ago" after the matched words
+    ("my ear has been itchy since about march", 730),                       # "since <month>": at least a month
     ("it started 3 days ago", 72),
     ("had a cold about 10 days ago and now my cheeks ache", 240),           # a cold is the complaint's start
 ])

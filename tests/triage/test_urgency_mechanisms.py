@@ -801,3 +801,18 @@ def test_a_bit_dizzy_and_short_of_breath_with_palpitations_is_urgent_not_an_emer
     levels = fired(rules, "my heart is racing and I feel a bit dizzy and short of breath")
     assert "palpitations_breathless" not in levels and levels.get("palpitations") == "urgent", levels
     assert fired(rules, "my heart is racing and I feel dizzy and short of breath").get("palpitations_breathless") == "emergency"
+
+
+def test_a_heart_jumping_for_months_is_a_doctors_appointment_not_today(rules):
+    assert fired(rules, "my heart is fluttering", hours=24 * 90).get("palpitations") is None
+    assert fired(rules, "my heart is fluttering", hours=24 * 2).get("palpitations") == "urgent"
+
+
+def test_heartburn_that_comes_and_goes_is_self_care_and_every_night_is_not(rules):
+    text = "I keep getting heartburn after tea, worse lying down, on and off for a week, antacids sort it"
+    assert fired(rules, text).get("heartburn_now_and_then") == "self-care"
+    assert "heartburn_now_and_then" not in fired(rules, "I keep getting heartburn after big meals and lying down")
+
+
+def test_achy_cheeks_with_a_blocked_nose_are_sinusitis(rules):
+    assert fired(rules, "my cheeks are achy and my nose is blocked").get("sinus_pain_after_a_cold") == "self-care"
