@@ -816,3 +816,13 @@ def test_heartburn_that_comes_and_goes_is_self_care_and_every_night_is_not(rules
 
 def test_achy_cheeks_with_a_blocked_nose_are_sinusitis(rules):
     assert fired(rules, "my cheeks are achy and my nose is blocked").get("sinus_pain_after_a_cold") == "self-care"
+
+
+def test_waking_up_choking_that_passed_is_seen_today_but_blue_lips_are_an_emergency(rules):
+    passed = fired(rules, "I woke up choking and couldn't breathe at all, it lasted about a minute, I'm fine now")
+    assert passed.get("throat_spasm_passed") == "urgent" and "severe_breathing" not in passed, passed
+    assert fired(rules, "I can't breathe, I'm choking").get("severe_breathing") == "emergency"
+    blue = fired(rules, "he woke up choking and his lips went blue, he's fine now")
+    assert blue.get("cyanosis") == "emergency", blue
+    assert "cyanosis" not in fired(rules, "my fingers go white then blue when it's cold")
+    assert "cyanosis" not in fired(rules, "my shin has gone a bit blue where I knocked it")
