@@ -26,8 +26,8 @@ REPO = Path(__file__).resolve().parent.parent
 EVAL_DIR = REPO / "data" / "eval"
 # "seen" / "seen2" ... "seen6": sessions 1 to 6's test vignettes, error-analysed after they were reported,
 # so tuning data now (see each file's header); "seen7": session 7's first fresh set, tuning data since its first
-# run (see its header); "seen8": session 7's held-out set; "train": written in session 4 for tuning; "test" is
-# the held-out set written fresh in session 8.
+# run (see its header); "seen8": session 7's held-out set; "seen9": session 8's; "train": written in session 4
+# for tuning; "test" is the held-out set written fresh in session 9.
 VIGNETTE_FILES = {"dev": EVAL_DIR / "triage_vignettes_dev.jsonl", "seen": EVAL_DIR / "triage_vignettes_seen.jsonl",
                   "seen2": EVAL_DIR / "triage_vignettes_seen2.jsonl",
                   "seen3": EVAL_DIR / "triage_vignettes_seen3.jsonl",
@@ -36,6 +36,7 @@ VIGNETTE_FILES = {"dev": EVAL_DIR / "triage_vignettes_dev.jsonl", "seen": EVAL_D
                   "seen6": EVAL_DIR / "triage_vignettes_seen6.jsonl",
                   "seen7": EVAL_DIR / "triage_vignettes_seen7.jsonl",
                   "seen8": EVAL_DIR / "triage_vignettes_seen8.jsonl",
+                  "seen9": EVAL_DIR / "triage_vignettes_seen9.jsonl",
                   "train": EVAL_DIR / "triage_vignettes_train.jsonl",
                   "test": EVAL_DIR / "triage_vignettes_test.jsonl"}
 PHRASES_FILE = EVAL_DIR / "triage_evidence_phrases.tsv"
