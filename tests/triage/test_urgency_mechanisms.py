@@ -826,3 +826,12 @@ def test_waking_up_choking_that_passed_is_seen_today_but_blue_lips_are_an_emerge
     assert blue.get("cyanosis") == "emergency", blue
     assert "cyanosis" not in fired(rules, "my fingers go white then blue when it's cold")
     assert "cyanosis" not in fired(rules, "my shin has gone a bit blue where I knocked it")
+
+
+def test_a_hot_drink_spilled_on_a_child_is_a_burn_and_slowly_more_breathless_is_not_today(rules):
+    big = "she pulled the mug of tea over herself, there's a blistered patch bigger than my hand on her tummy"
+    assert fired(rules, big, age=2).get("child_serious_burn") == "emergency"
+    assert "burn" not in rules.present_concepts("I spilled my cup of coffee on the floor", [], lambda t: [t])
+    slow = fired(rules, "he gets out of puff more than he used to")
+    assert "breathless" not in slow, slow
+    assert fired(rules, "he's out of breath and it came on this morning").get("breathless") == "urgent"
