@@ -835,3 +835,20 @@ def test_a_hot_drink_spilled_on_a_child_is_a_burn_and_slowly_more_breathless_is_
     slow = fired(rules, "he gets out of puff more than he used to")
     assert "breathless" not in slow, slow
     assert fired(rules, "he's out of breath and it came on this morning").get("breathless") == "urgent"
+
+
+def test_known_panic_attacks_told_without_the_word_panic_are_recognised(rules):
+    known = ("happened again on the bus, heart thumping, hands tingling, felt like I was going to die. "
+             "My heart was checked last year and it was normal. Lasted about 10 minutes and I'm ok now")
+    levels = fired(rules, known)
+    assert levels.get("panic_attack_settled") == "self-care" and "palpitations_breathless" not in levels, levels
+    unchecked = ("it's happened twice now at work, heart pounding and I couldn't get my breath, "
+                 "felt like I was going to die, then it passed after about 10 minutes")
+    levels = fired(rules, unchecked)
+    assert levels.get("panic_episodes_unchecked") == "routine", levels
+    # with chest pain it is not read as panic; nor when the dread is a parent's about a baby
+    assert "panic_attack_settled" not in fired(rules, known.replace("heart thumping", "chest pain"))
+    baby = ("my baby stopped breathing and went floppy again, I felt like I was going to die, "
+            "the doctors said his heart was normal, it lasted a minute then passed")
+    levels = fired(rules, baby)
+    assert levels.get("unconscious") == "emergency" and "panic_attack_settled" not in levels, levels
