@@ -852,3 +852,15 @@ def test_known_panic_attacks_told_without_the_word_panic_are_recognised(rules):
             "the doctors said his heart was normal, it lasted a minute then passed")
     levels = fired(rules, baby)
     assert levels.get("unconscious") == "emergency" and "panic_attack_settled" not in levels, levels
+
+
+def test_hives_without_warning_signs_and_a_cold_in_a_child_who_is_well_are_self_care(rules):
+    assert fired(rules, "itchy raised lumps on my legs since this morning, no swelling of my lips").get(
+        "hives_no_warning_sign") == "self-care"
+    assert "hives_no_warning_sign" not in fired(rules, "hives all over and I feel faint")
+    assert fired(rules, "hives all over after a wasp sting").get("allergic_reaction_hives") == "urgent"
+    well = "she has a runny nose and a little cough but she's still eating and playing"
+    assert fired(rules, well, age=3).get("child_cold_well") == "self-care"
+    assert "child_cold_well" not in fired(rules, well, age=0.1)          # under 3 months: seen
+    assert "child_cold_well" not in fired(rules, well + ", breathing fast", age=3)
+    assert fired(rules, "a chesty cough, it started with cold", hours=72).get("cough_after_a_cold") == "self-care"
