@@ -784,6 +784,9 @@ def test_look_alikes_heavy_periods_sticky_eyes_a_rash_that_flares_and_nothing_di
     assert "severe_breathing" not in rules.present_concepts(
         "a blotchy rash on her nose that flares when she's in the sun", [("HP:0030863", "nose that flares when")],
         lambda t: [t, "HP:0002098"])
+    assert "severe_breathing" not in rules.present_concepts(
+        "a red rash over her nose that flares up after a day outside", [("HP:0030863", "nose that flares up")],
+        lambda t: [t, "HP:0002098"])
     assert "severe_breathing" in rules.present_concepts(
         "his nostrils are flaring with every breath", [("HP:0030863", "nostrils are flaring")],
         lambda t: [t, "HP:0002098"])
