@@ -867,3 +867,38 @@ def test_hives_without_warning_signs_and_a_cold_in_a_child_who_is_well_are_self_
     assert "child_cold_well" not in fired(rules, well, age=0.1)          # under 3 months: seen
     assert "child_cold_well" not in fired(rules, well + ", breathing fast", age=3)
     assert fired(rules, "a chesty cough, it started with cold", hours=72).get("cough_after_a_cold") == "self-care"
+
+
+def test_known_stable_angina_and_pericarditis_are_not_heart_attack_emergencies(rules):
+    stable = ("my angina again: walking up the stairs I get a tight chest that goes into my jaw, I stop for a "
+              "minute and it goes, same as always")
+    levels = fired(rules, stable)
+    assert levels == {"stable_angina_unchanged": "routine"}, levels
+    assert fired(rules, stable + ", but today it came on at rest").get("chest_pain_at_rest") == "emergency"
+    assert fired(rules, "chest pain going into my jaw").get("chest_pain_radiating") == "emergency"
+    peri = "sharp pain in my chest, goes to my shoulder, worse lying flat and it eases when I lean forward"
+    levels = fired(rules, peri)
+    assert levels.get("pericarditis_signs") == "urgent" and "chest_pain_radiating" not in levels, levels
+
+
+def test_a_sore_throat_with_a_cold_is_self_care_unless_there_is_a_danger_sign(rules):
+    text = "sore throat and a blocked nose for two days, not drooling, breathing fine"
+    assert fired(rules, text, hours=48).get("sore_throat_with_a_cold") == "self-care"
+    assert "sore_throat_with_a_cold" not in fired(rules, "sore throat with a cold and I'm drooling, can't swallow", hours=48)
+    assert "sore_throat_with_a_cold" not in fired(rules, text, hours=24 * 10)
+
+
+def test_everyday_words_for_being_sick_a_felt_crack_and_spots_that_are_not_swelling(rules):
+    bug = "been boaking since last night and had the runs, keeping down sips of water"
+    assert fired(rules, bug, hours=12).get("stomach_bug") == "self-care"
+    assert fired(rules, "coughing hard and I felt something go crack in my ribs").get("suspected_fracture") == "urgent"
+    # a linked facial swelling counts only when swelling was said
+    spots = rules.present_concepts("red painful lumps on his face", [("HP:0000282", "lumps on his face")], lambda t: [t])
+    assert "allergic_swelling" not in spots
+    swollen = rules.present_concepts("her face has swollen up", [("HP:0000282", "face has swollen up")], lambda t: [t])
+    assert "allergic_swelling" in swollen
+
+
+def test_a_panic_attack_that_has_finished_is_settled(rules):
+    text = "one of my panic attacks, heart pounding and shaky, it finished after about 10 min, I'm calm now"
+    assert fired(rules, text).get("panic_attack_settled") == "self-care"
