@@ -902,3 +902,17 @@ def test_everyday_words_for_being_sick_a_felt_crack_and_spots_that_are_not_swell
 def test_a_panic_attack_that_has_finished_is_settled(rules):
     text = "one of my panic attacks, heart pounding and shaky, it finished after about 10 min, I'm calm now"
     assert fired(rules, text).get("panic_attack_settled") == "self-care"
+
+
+def test_a_fever_that_has_gone_hay_fever_not_controlled_and_months_of_joint_pain(rules):
+    assert fired(rules, "I had a fever the first days, now no fever", hours=24 * 9).get("long_fever") is None
+    assert fired(rules, "I've had a fever all week", hours=24 * 7).get("long_fever") == "routine"
+    hay = "every spring I'm sneezing ten times in a row, the pharmacy tablets help only a little"
+    assert fired(rules, hay).get("hay_fever_not_controlled") == "routine"
+    assert fired(rules, "my knees have been stiff and sore for more than a year").get("joint_pain_months") == "routine"
+    assert "joint_pain_months" not in fired(rules, "my knee has been sore for a year and now it's hot and swollen and I have a fever")
+
+
+def test_no_noise_when_breathing_is_mild_croup(rules):
+    text = "barking cough like a seal since last night, no noise when she's breathing, only the cough"
+    assert fired(rules, text, age=3).get("mild_croup") == "self-care"
