@@ -21,6 +21,8 @@ NEGATION_BEFORE = [
     "haven't had", "have not had", "hasn't had", "has not had", "haven't been", "have not been",
     "hasn't been", "has not been", "isn't", "aren't", "wasn't", "nor",
     "neither", "ruled out", "rules out", "lack of", "lacks", "none",
+    # a side effect asked about, not reported: "something that won't make me drowsy"
+    "won't make me", "wont make me", "doesn't make me", "doesnt make me", "without making me",
 ]
 # Triggers that negate a verb rather than introduce a list of findings: their scope ends at a comma
 # ("a nose that never clears, post nasal drip": the drip is not denied; "no fever, cough or chills": all are)

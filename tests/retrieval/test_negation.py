@@ -108,3 +108,8 @@ def test_normal_state_is_only_read_for_linked_mentions():
     text = "I'm drinking fine"
     i = text.index("drinking fine")
     assert not assertion(text, i, len(text)).negated
+
+
+def test_a_side_effect_asked_about_is_not_reported():
+    assert _a("what can I take that won't make me drowsy?", "drowsy").negated
+    assert not _a("these tablets make me drowsy", "drowsy").negated

@@ -916,3 +916,26 @@ def test_a_fever_that_has_gone_hay_fever_not_controlled_and_months_of_joint_pain
 def test_no_noise_when_breathing_is_mild_croup(rules):
     text = "barking cough like a seal since last night, no noise when she's breathing, only the cough"
     assert fired(rules, text, age=3).get("mild_croup") == "self-care"
+
+
+def test_a_chemical_in_the_eye_and_a_suicide_plan_told_without_the_words_are_emergencies(rules):
+    assert fired(rules, "splashed oven cleaner in my right eye, it burns").get("eye_chemical") == "emergency"
+    plan = "I've counted out the pills and worked out how many it would take, I can't see the point in tomorrow"
+    assert fired(rules, plan).get("suicidal") == "emergency"
+    assert "suicidal" not in fired(rules, "how many paracetamol can I take in a day for this headache")
+
+
+def test_look_alikes_a_blocked_nose_night_sweats_a_drowsy_side_effect_and_a_cold_headache(rules):
+    assert "severe_breathing" not in fired(rules, "I can't breathe through my nose at night")
+    assert fired(rules, "I can't breathe").get("severe_breathing") == "emergency"
+    assert "sweating" not in rules.present_concepts("sweating through the sheets at night", [], lambda t: [t])
+    assert "sweating" in rules.present_concepts("chest pain and I'm sweating", [], lambda t: [t])
+    assert fired(rules, "a stinking cold and a headache", hours=96).get("long_headache") is None
+    assert fired(rules, "a headache that won't go", hours=96).get("long_headache") == "urgent"
+    assert "at_rest_or_worsening" not in rules.present_concepts("it hasn't got worse or more often", [], lambda t: [t])
+
+
+def test_earache_with_a_high_fever_for_three_days_or_discharge_and_fever_is_today(rules):
+    assert fired(rules, "earache and a temperature of 39.2", hours=80).get("earache_high_fever_lasting") == "urgent"
+    assert fired(rules, "earache, a temperature and yellow stuff coming out of his ear").get("earache_discharge_fever") == "urgent"
+    assert fired(rules, "I'm using my blue inhaler six times a day").get("asthma_reliever_often") == "urgent"
