@@ -874,6 +874,9 @@ def test_known_stable_angina_and_pericarditis_are_not_heart_attack_emergencies(r
               "minute and it goes, same as always")
     levels = fired(rules, stable)
     assert levels == {"stable_angina_unchanged": "routine"}, levels
+    # the told pattern also answers the heart-attack candidates' vote (their level becomes the complaint's)
+    flag = next(f for f in flags(rules, stable) if f.rule == "stable_angina_unchanged")
+    assert "DDXPLUS:possible_nstemi_stemi" in flag.recognises
     assert fired(rules, stable + ", but today it came on at rest").get("chest_pain_at_rest") == "emergency"
     assert fired(rules, "chest pain going into my jaw").get("chest_pain_radiating") == "emergency"
     peri = "sharp pain in my chest, goes to my shoulder, worse lying flat and it eases when I lean forward"
