@@ -74,9 +74,12 @@ _AGE_PATTERNS = [
                r"(?!\s*(?:%|kg|lbs?|pounds|cm|degrees|times|minutes|hours|days|weeks|months|\.\d))"),
 ]
 _MONTHS_OLD = re.compile(r"\b(\d{1,2}|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven)[- ](?:months?|weeks?)[- ]old\b")
-_OTHER_PERSON = re.compile(r"\bmy\s+(?:\d{1,3}[- ](?:years?|months?|weeks?)[- ]old\s+)?"
+# (not a relative quoted for advice or history: "like my nan says", "my grandfather was treated for it")
+_OTHER_PERSON = re.compile(r"(?<!like )(?<!as )\bmy\s+(?:\d{1,3}[- ](?:years?|months?|weeks?)[- ]old\s+)?"
                            r"(son|daughter|baby|child|kid|boy|girl|husband|wife|father|dad|mother|mom|mum|"
-                           r"grandfather|grandmother|grandpa|grandma|grandad|granddad|granny|nan|nana|brother|sister|partner|toddler|infant|newborn)\b")
+                           r"grandfather|grandmother|grandpa|grandma|grandad|granddad|granny|nan|nana|brother|sister|partner|toddler|infant|newborn)\b"
+                           r"(?!\s+(?:says|reckons|swears|always|used to|was treated|were treated|"
+                           r"had (?:the same|it|this)|died|passed)\b)")
 _MALE = re.compile(r"\b(?:i'm a|i am a|im a|as a)\s+(?:\d{1,3}[- ]?(?:years?|yrs?)?[- ]?(?:old)?\s+)?"
                    r"(?:man|male|guy|gentleman|boy|dude)\b|\b\d{1,3}[- ]?(?:years?|yrs?|yo|y/o)[- ]?(?:old)?\s+(?:man|male|guy|boy)\b"
                    r"|\b\d{1,3}\s?m\b")

@@ -128,3 +128,14 @@ def test_a_new_mother_writing_about_herself_is_not_a_baby():
 def test_ago_after_a_past_event_is_not_a_duration(clause, hours):
     got = parse_duration(clause)
     assert (got[1] if got else None) == hours
+
+
+@pytest.mark.parametrize("text, other", [
+    ("like my nan says, honey and lemon for a cough", None),          # a relative quoted for advice
+    ("my grandfather was treated for TB before I came here", None),   # a relative's history
+    ("my nan has had a cough for a week", "nan"),
+    ("my dad said he has chest pain", "dad"),
+])
+def test_a_relative_is_the_patient_only_when_the_text_is_about_them(text, other):
+    from qa.triage_findings import parse_patient
+    assert parse_patient(text).about_other == other

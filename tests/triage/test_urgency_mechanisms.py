@@ -942,3 +942,22 @@ def test_earache_with_a_high_fever_for_three_days_or_discharge_and_fever_is_toda
     assert fired(rules, "earache and a temperature of 39.2", hours=80).get("earache_high_fever_lasting") == "urgent"
     assert fired(rules, "earache, a temperature and yellow stuff coming out of his ear").get("earache_discharge_fever") == "urgent"
     assert fired(rules, "I'm using my blue inhaler six times a day").get("asthma_reliever_often") == "urgent"
+
+
+def test_a_drug_reaction_that_reaches_the_throat_is_an_emergency(rules):
+    text = "since the sickness injection his neck is twisted to one side and it's hard to swallow and get his breath"
+    assert fired(rules, text + ", his eyes keep rolling up").get("dystonia_airway") == "emergency"
+    levels = fired(rules, "since the new sickness tablets her neck is pulling to one side and her eyes roll up")
+    assert levels.get("dystonic_reaction") == "urgent" and "dystonia_airway" not in levels, levels
+
+
+def test_i_dont_faint_is_not_fainting(rules):
+    assert "faint" not in rules.present_concepts("my heart races for a few minutes but I don't faint", [], lambda t: [t])
+    assert "faint" in rules.present_concepts("my heart raced and I fainted", [], lambda t: [t])
+
+
+def test_known_panic_told_in_other_words_is_still_recognised(rules):
+    text = ("it happens maybe once a week before exams, heart racing, hands tingle, I feel I am going to die, "
+            "my GP checked my heart and said it's anxiety, after 10 minutes I was totally fine")
+    levels = fired(rules, text)
+    assert levels.get("panic_attack_settled") == "self-care" and "palpitations_breathless" not in levels, levels
