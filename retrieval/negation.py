@@ -159,8 +159,7 @@ def assertion(text: str, start: int, end: int, preceding_words: list[str] | None
         negated = _find_before(scope, NEGATION_BEFORE, SCOPE_BREAKERS) or any(
             _starts_with(after_clause[i:], t.split()) and _denies_after(after_clause, i, t)
             for t in NEGATION_AFTER for i in range(min(2, len(after_clause))))
-    if not negated and _state_denied_inside(words, start, end):
-        negated = True
+    negated = negated or _state_denied_inside(words, start, end)
     if normal_denies and not negated and (_said_normal(words, start, end, before) or _said_able(words, start, end, before)):
         negated = True
     # a question ("do I have diabetes?") is not a statement of uncertainty about a finding
@@ -184,9 +183,14 @@ def _has_uncertain_not(scope: list[str]) -> bool:
     return "not sure" in joined or "unsure" in joined
 
 
+def _words_inside(words: list[tuple[str, int, int]], start: int, end: int) -> list[str]:
+    """The words of the mention text[start:end]."""
+    return [w for w, s, e in words if s >= start and e <= end]
+
+
 def _state_denied_inside(words: list[tuple[str, int, int]], start: int, end: int) -> bool:
     """Whether the mention says its own state is absent: "lips and tongue aren't swollen", "eyes are not red"."""
-    inside = [w for w, s, e in words if s >= start and e <= end]
+    inside = _words_inside(words, start, end)
     for i in range(1, len(inside) - 1):
         if inside[i] in DENIED_STATE_CUES and inside[i + 1] in DENIED_STATES:
             # "not" only after a form of "be": "is not swollen"; "could not" is no denial
@@ -196,14 +200,14 @@ def _state_denied_inside(words: list[tuple[str, int, int]], start: int, end: int
 
 def _said_able(words: list[tuple[str, int, int]], start: int, end: int, before: list[str]) -> bool:
     """Whether the mention starts with an ability verb said to be possible ("can still swallow water")."""
-    inside = [w for w, s, e in words if s >= start and e <= end]
+    inside = _words_inside(words, start, end)
     return bool(inside) and inside[0] in ABILITY_VERBS and any(_ends_with(before, cue) for cue in ABILITY_BEFORE)
 
 
 def _said_normal(words: list[tuple[str, int, int]], start: int, end: int, before: list[str]) -> bool:
     """Whether the mention is said to be normal ("breathe ok", "feel fine"), unless that is itself negated
     ("I don't feel ok")."""
-    inside = [w for w, s, e in words if s >= start and e <= end]
+    inside = _words_inside(words, start, end)
     following: list[str] = []
     for w in (w for w, s, e in words if s >= end):
         if w == "," or w in CLAUSE_BREAKERS or len(following) == NORMAL_WINDOW:
