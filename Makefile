@@ -9,7 +9,7 @@ KGQA_SOURCES_DIR ?= $(shell [ -d ../shared/data ] && cd ../shared/data && pwd)
 export KGQA_SOURCES_DIR
 PORT ?= 8501
 
-.PHONY: setup run test graph serve bench clean
+.PHONY: setup run test graph urgency-model serve bench clean
 
 setup: $(VENV)/.installed
 
@@ -25,10 +25,14 @@ $(VENV)/.installed: pyproject.toml
 graph: setup
 	@$(BIN)/kgqa stats >/dev/null 2>&1 || $(BIN)/kgqa build
 
-run: graph
+# the learned urgency reader (qa/triage_urgency_model.py): trained once on the tuning vignettes, a few minutes
+urgency-model: setup
+	@$(BIN)/kgqa triage-model train --if-stale
+
+run: graph urgency-model
 	$(BIN)/streamlit run ui/app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
-serve: graph
+serve: graph urgency-model
 	$(BIN)/kgqa serve --port 8000
 
 test: setup

@@ -45,8 +45,10 @@ class KGContext:
     def triager(self):
         from qa.triage import Triager
         with self._lock:
+            from qa.triage_urgency_model import load_configured
             return Triager(self.store, self.linker, cache_dir=self.settings.cache_dir,
-                           sources_dir=self.settings.sources_dir or None)
+                           sources_dir=self.settings.sources_dir or None,
+                           urgency_model=load_configured(self.settings.urgency_model, self.settings.home))
 
     @cached_property
     def curation(self):

@@ -30,6 +30,9 @@ class Settings:
     # KGQA_QUERY_ADAPTER: also search with a learned query map (retrieval/adapter.py). Off by default: it doubled
     # the time of a link for about one more right answer per lay tuning set (docs/linking.md)
     query_adapter: bool = False
+    # KGQA_URGENCY_MODEL: auto (the model `kgqa triage-model train` keeps under <home>/models/urgency, if it was
+    # trained on the current tuning vignettes) | off (the red-flag rules alone) | a model folder
+    urgency_model: str = "auto"
     llm: str = "none"                             # KGQA_LLM: none | openai | smollm2 | transformers
     llm_url: str = ""                             # KGQA_LLM_URL: OpenAI-compatible base URL
     llm_model: str = ""                           # KGQA_LLM_MODEL: model name or local path

@@ -23,6 +23,7 @@ from qa.triage_knowledge import CURATED_FILE, PRIORS_FILE, ConditionKnowledge
 from qa.triage_questions import NextQuestion, next_questions
 from qa.triage_scoring import Candidate, ConditionScorer, Observation
 from qa.triage_urgency import LEVELS, RedFlag, RedFlagRules, care_level, decide
+from qa.triage_urgency_model import UrgencyModel, combine_levels
 
 DISCLAIMER = ("This is not a diagnosis. It is an automated pre-assessment from a knowledge graph, meant to "
               "support, never replace, a clinician. If you feel very unwell or think it is an emergency, "
@@ -84,6 +85,8 @@ class TriageResult:
     advice: str = ""
     urgency_reasons: list[str] = field(default_factory=list)
     patient: PatientContext = field(default_factory=PatientContext)
+    urgency_rules: str = ""              # the level the red-flag rules and condition votes gave
+    urgency_model: dict[str, float] | None = None   # the learned reading's probability per level, if one ran
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -98,6 +101,8 @@ class TriageResult:
             "advice": self.advice,
             "urgency_reasons": self.urgency_reasons,
             "patient": self.patient.to_json(),
+            "urgency_rules": self.urgency_rules or self.urgency,
+            "urgency_model": self.urgency_model,
         }
 
 
@@ -107,9 +112,11 @@ class Triager:
     def __init__(self, store, linker, *, knowledge: ConditionKnowledge | None = None,
                  rules: RedFlagRules | None = None, patterns: FindingPatterns | None = None,
                  progress: bool = False, sources_dir: str | None = None,
-                 cache_dir: str | os.PathLike | None = None):
+                 cache_dir: str | os.PathLike | None = None, urgency_model: UrgencyModel | None = None):
         """`cache_dir` (e.g. settings.cache_dir): keep the condition–finding table on disk, keyed by the
-        graph version and the triage data files, so the next process starts in a second or two."""
+        graph version and the triage data files, so the next process starts in a second or two.
+        `urgency_model`: a learned reading of urgency that the rules guard (qa/triage_urgency_model.py); None:
+        the rules alone."""
         self.store = store
         self.linker = linker
         self._lock = threading.Lock()
@@ -121,6 +128,7 @@ class Triager:
         self.scorer = ConditionScorer(self.knowledge)
         self.rules = rules or RedFlagRules.load(resolve=self._resolve)
         self.patterns = patterns if patterns is not None else FindingPatterns.load(resolve=self._resolve)
+        self.urgency_model = urgency_model
 
     def _load_knowledge(self) -> ConditionKnowledge:
         path = self._cache_path()
@@ -232,15 +240,23 @@ class Triager:
                           has_findings=bool(present),
                           lead_support_beyond_complaint=_findings_explained(candidates[0], read_by_complaint)
                           if candidates else None)
+        level, reasons, model_probs = decision.level, list(decision.reasons), None
+        if self.urgency_model is not None and (present or decision.red_flags):
+            # (with nothing recognised the answer stays "a clinician can assess what was meant")
+            model_probs = self.urgency_model.probabilities(text)
+            level, why = combine_levels(decision.level, model_probs, decision.red_flags)
+            if why:
+                reasons.insert(0, why)
         asked = {f.entity.id for f in findings}
         questions = next_questions(kb, candidates, asked) if candidates else []
         result = TriageResult(
             text=text, findings=findings,
             candidates=[self._candidate(c) for c in candidates],
-            urgency=decision.level,
+            urgency=level,
             red_flags=[f.to_json() for f in decision.red_flags],
             next_questions=[self._question_json(q) for q in questions],
-            advice=ADVICE[decision.level], urgency_reasons=decision.reasons, patient=patient,
+            advice=ADVICE[level], urgency_reasons=reasons, patient=patient,
+            urgency_rules=decision.level, urgency_model=model_probs,
         )
         result.message = self._message(result, bool(present))
         return result

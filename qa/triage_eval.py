@@ -213,6 +213,7 @@ class ItemResult:
     urgency: str
     rank: int | None                   # 1-based rank of the first expected condition, None if absent
     ms: float
+    urgency_rules: str = ""            # the red-flag rules' level (differs when a learned reader overruled it)
 
     @property
     def under_triaged(self) -> bool:
@@ -221,6 +222,7 @@ class ItemResult:
     def to_json(self) -> dict[str, Any]:
         return {"id": self.vignette.id, "expected": self.vignette.expected, "predicted": self.predicted,
                 "rank": self.rank, "urgency_expected": self.vignette.urgency, "urgency": self.urgency,
+                "urgency_rules": self.urgency_rules or self.urgency,
                 "ms": round(self.ms, 2)}
 
 
@@ -251,6 +253,9 @@ class EvalSummary:
             "under_triaged_emergencies": sum(1 for r in emerg if r.urgency != "emergency"),
             "over_triaged": sum(1 for r in self.items
                                 if LEVELS.index(r.urgency) > LEVELS.index(r.vignette.urgency)),
+            # the same run's red-flag rules alone (equal to the above when no learned reader ran)
+            "urgency_rules": sum(1 for r in self.items if (r.urgency_rules or r.urgency) == r.vignette.urgency) / n,
+            "under_triaged_emergencies_rules": sum(1 for r in emerg if (r.urgency_rules or r.urgency) != "emergency"),
             "p50_ms": statistics.median(times),
             "p95_ms": times[min(n - 1, int(round(0.95 * (n - 1))))],
         }
@@ -266,7 +271,7 @@ def evaluate(triager, vignettes: Iterable[Vignette], name: str, progress: bool =
         ms = (time.perf_counter() - t0) * 1000
         predicted = [c.entity.id for c in result.candidates]
         rank = next((i + 1 for i, cid in enumerate(predicted) if cid in v.expected), None)
-        summary.items.append(ItemResult(v, predicted, result.urgency, rank, ms))
+        summary.items.append(ItemResult(v, predicted, result.urgency, rank, ms, result.urgency_rules))
     return summary
 
 
@@ -276,15 +281,17 @@ def _pct(x: float) -> str:
 
 def report_markdown(summaries: list[EvalSummary], split: str) -> str:
     lines = [f"### Triage accuracy ({split} split)", "",
-             "| set | n | top-1 | top-3 | top-5 | urgency | under-triaged | emergencies under-triaged | over-triaged | p50 ms |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| set | n | top-1 | top-3 | top-5 | urgency | under-triaged | emergencies under-triaged | over-triaged | "
+             "p50 ms | urgency, rules alone | emergencies under-triaged, rules alone |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for s in summaries:
         m = s.metrics()
         if not m["n"]:
             continue
         lines.append(f"| {s.name} | {m['n']} ({m['n_ranked']} ranked) | {_pct(m['top1'])} | {_pct(m['top3'])} | {_pct(m['top5'])} | "
                      f"{_pct(m['urgency'])} | {m['under_triaged']} | {m['under_triaged_emergencies']} of "
-                     f"{m['emergencies']} | {m['over_triaged']} | {m['p50_ms']:.1f} |")
+                     f"{m['emergencies']} | {m['over_triaged']} | {m['p50_ms']:.1f} | {_pct(m['urgency_rules'])} | "
+                     f"{m['under_triaged_emergencies_rules']} of {m['emergencies']} |")
     lines += ["", "Published figures (other vignettes; indicative only):", "",
               "| system | top-1 | top-k | triage |", "| --- | --- | --- | --- |"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in PUBLISHED]

@@ -96,7 +96,8 @@ def _file_key(model_name: str) -> str:
     return hashlib.sha1(raw.encode()).hexdigest()[:12]
 
 
-def _export(auto_model, tokenizer, path: Path) -> None:
+def export_onnx(auto_model, tokenizer, path: Path) -> None:
+    """Write the transformer (token ids in, last hidden state out) to an ONNX file, atomically."""
     import torch
 
     class _HiddenStates(torch.nn.Module):
@@ -118,7 +119,9 @@ def _export(auto_model, tokenizer, path: Path) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     with warnings.catch_warnings(), torch.inference_mode():
         warnings.simplefilter("ignore")
-        torch.onnx.export(_HiddenStates(auto_model.eval()), tuple(sample[n] for n in INPUT_NAMES), str(tmp),
+        # the wrapper in eval mode too: the exporter puts every module back in its wrapper's mode afterwards, and a
+        # wrapper left in training mode would switch the model's dropout on
+        torch.onnx.export(_HiddenStates(auto_model).eval(), tuple(sample[n] for n in INPUT_NAMES), str(tmp),
                           input_names=list(INPUT_NAMES), output_names=["hidden"], dynamic_axes=dynamic,
                           opset_version=17, dynamo=False)
     os.replace(tmp, path)
@@ -140,7 +143,7 @@ def load_onnx_encoder(model, model_name: str, cache_dir: Path | None, threads: i
     try:
         if not path.exists():
             log.info("exporting the embedding model to ONNX (%s), once", path)
-            _export(transformer.auto_model, tokenizer, path)
+            export_onnx(transformer.auto_model, tokenizer, path)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL

@@ -59,7 +59,8 @@ def _context(store_url: str):
     from kgqa.context import KGContext
     from kgqa.settings import load_settings
     TEST_HOME.mkdir(parents=True, exist_ok=True)
-    settings = load_settings(config_file="/nonexistent", home=str(TEST_HOME), store=store_url)
+    # the red-flag rules alone: the learned urgency reader has its own tests (tests/triage/test_urgency_model.py)
+    settings = load_settings(config_file="/nonexistent", home=str(TEST_HOME), store=store_url, urgency_model="off")
     return KGContext(settings)
 
 

@@ -34,11 +34,67 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="an answer to a next question, e.g. --answer HP:0001945=no (repeatable)")
     p.set_defaults(func=_triage)
 
+    m = sub.add_parser("triage-model", help="train or inspect the learned urgency reader that the red-flag "
+                                            "rules guard (qa/triage_urgency_model.py)")
+    msub = m.add_subparsers(dest="model_command", metavar="ACTION")
+    train = msub.add_parser("train", help="fine-tune the packaged encoder on the hand-written tuning vignettes "
+                                          "(never the held-out split); a few minutes on two CPU cores")
+    train.add_argument("--out", help="model folder (default <KGQA_HOME>/models/urgency, where triage looks)")
+    train.add_argument("--epochs", type=int, help="passes over the vignettes (default: the recipe's)")
+    train.add_argument("--if-stale", action="store_true",
+                       help="do nothing when the folder already holds a model of the current vignettes")
+    train.set_defaults(func=_train_model)
+    info = msub.add_parser("info", help="what the urgency model was trained on, and whether it is current")
+    info.add_argument("--out", help="model folder (default <KGQA_HOME>/models/urgency)")
+    info.set_defaults(func=_model_info)
+    m.set_defaults(func=lambda args: m.print_help() or 2)
+
 
 def _context(args):
     from kgqa.context import KGContext
     from kgqa.settings import load_settings
     return KGContext(load_settings(args.config, store=args.store))
+
+
+def _model_folder(args) -> Path:
+    from kgqa.settings import load_settings
+    from qa.triage_urgency_model import default_folder
+    return Path(args.out) if args.out else default_folder(load_settings(args.config).home)
+
+
+def _train_model(args) -> int:
+    from dataclasses import replace
+    from qa.triage_urgency_model import TrainingRecipe, UrgencyModelError, is_current, train_urgency_model, \
+        tuning_examples
+    folder = _model_folder(args)
+    recipe = TrainingRecipe() if args.epochs is None else replace(TrainingRecipe(), epochs=args.epochs)
+    if args.epochs is not None and args.epochs < 1:
+        raise UserError("--epochs must be at least 1")
+    if args.if_stale and is_current(folder, recipe):
+        print(f"the urgency model in {folder} is current")
+        return 0
+    examples, splits = tuning_examples()
+    print(f"training on {len(examples)} tuning vignettes ({', '.join(splits)}); the held-out split is never read",
+          file=sys.stderr)
+    try:
+        model = train_urgency_model(examples, recipe, progress=True, splits=splits)
+    except UrgencyModelError as exc:
+        raise UserError(str(exc)) from None
+    model.save(folder)
+    print(f"saved the urgency model to {folder} ({model.info['train_seconds']} s)")
+    return 0
+
+
+def _model_info(args) -> int:
+    from qa.triage_urgency_model import INFO_FILE, is_current
+    folder = _model_folder(args)
+    try:
+        info = json.loads((folder / INFO_FILE).read_text())
+    except FileNotFoundError:
+        raise UserError(f"no urgency model in {folder}; train one with `kgqa triage-model train`") from None
+    info["current"] = is_current(folder)
+    print(json.dumps(info, indent=2))
+    return 0
 
 
 def parse_answers(raw: list[str]) -> dict[str, bool]:
