@@ -205,11 +205,15 @@ def is_current(folder: Path, recipe: TrainingRecipe = TrainingRecipe()) -> bool:
 def load_configured(setting: str, home: Path) -> UrgencyModel | None:
     """The model the KGQA_URGENCY_MODEL setting names: "off" -> None; "auto" -> the default folder's model if
     it was trained on the current tuning vignettes (else None, with a warning saying how to train it); a
-    folder -> that model (an error if there is none)."""
+    folder -> that model (a SettingsError if there is none there)."""
     if setting == "off":
         return None
     if setting != "auto":
-        return UrgencyModel.load(Path(setting))
+        from kgqa.settings import SettingsError
+        try:
+            return UrgencyModel.load(Path(setting))
+        except UrgencyModelError as exc:
+            raise SettingsError(f"KGQA_URGENCY_MODEL={setting!r}: {exc} (or use auto / off)") from None
     folder = default_folder(home)
     if not (folder / WEIGHTS_FILE).is_file():
         log.info("no urgency model in %s: triage uses the red-flag rules alone "

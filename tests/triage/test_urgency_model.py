@@ -205,6 +205,13 @@ def test_info_without_a_model_is_a_user_error(tmp_path, capsys):
     assert "kgqa triage-model train" in capsys.readouterr().err
 
 
+def test_a_setting_naming_a_folder_without_a_model_is_a_settings_error(tmp_path):
+    # (the command line prints a SettingsError as "kgqa: error: ...", exit code 2)
+    from kgqa.settings import SettingsError
+    with pytest.raises(SettingsError, match="KGQA_URGENCY_MODEL=.*kgqa triage-model train"):
+        load_configured(str(tmp_path / "nothing-here"), tmp_path)
+
+
 def test_train_refuses_zero_epochs(tmp_path, capsys):
     assert main(["triage-model", "train", "--epochs", "0", "--out", str(tmp_path)]) == 2
     assert "--epochs" in capsys.readouterr().err
