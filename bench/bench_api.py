@@ -142,7 +142,7 @@ def in_process_baseline(store: str, home: Path, max_seconds: float, n: int = 200
     """Link and triage calls without HTTP: one thread calling the components directly on new texts."""
     from kgqa.context import KGContext
     from kgqa.settings import load_settings
-    ctx = KGContext(load_settings(config_file="/nonexistent", home=str(home), store=store))
+    ctx = KGContext(load_settings(config_file="/nonexistent", home=str(home), store=store, urgency_model="off"))
     out = []
     for name, call, seed in [("linker.link (in-process, no HTTP)", lambda t: ctx.linker.link(t), 3),
                              ("triager.triage (in-process, no HTTP)", lambda t: ctx.triager.triage(t), 4)]:
@@ -193,7 +193,9 @@ def write_markdown(path: Path, results: list[PhaseResult], info: dict, args, sto
               "traffic: cycling a few texts would mostly measure the linker's in-memory memo of n-gram vectors. The "
               "texts still share many n-grams (\"a bad headache\"), as real traffic does, so the memo helps; the "
               "rows marked \"memo off\" run a server with the memo disabled (KGQA_EMBEDDING_MEMO=0), where every "
-              "n-gram of every request is encoded: the worst case. Target (DESIGN.md): at least "
+              "n-gram of every request is encoded: the worst case. Triage rows run the red-flag rules alone "
+              "(KGQA_URGENCY_MODEL=off) except the row marked \"learned urgency reader\" (`--urgency-model`), "
+              "whose server also runs the fine-tuned urgency model on every text. Target (DESIGN.md): at least "
               "100 link or triage requests/s on 2 cores with no errors.", ""]
     for r in results:
         if r.name.startswith(("POST /v1/link", "POST /v1/triage")):
@@ -215,6 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--memo-off-workers", default="1",
                    help="worker counts to measure again with the n-gram vector memo off (KGQA_EMBEDDING_MEMO=0): "
                         "every n-gram encoded afresh, the worst case of the cache (default 1; '' for none)")
+    p.add_argument("--urgency-model", metavar="FOLDER",
+                   help="also measure POST /v1/triage (1 worker) with this learned urgency reader "
+                        "(`kgqa triage-model train`); every other row runs the red-flag rules alone")
     p.add_argument("--threads", type=int, default=4, help="server threads per worker (KGQA_API_THREADS)")
     p.add_argument("--concurrency", type=int, default=8)
     p.add_argument("--requests", type=int, default=2000, help="requests per endpoint and worker count")
@@ -239,11 +244,14 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()
     results: list[PhaseResult] = []
     info: dict = {}
-    configs = [(int(w), True) for w in args.workers.split(",") if w.strip()]
-    configs += [(int(w), False) for w in args.memo_off_workers.split(",") if w.strip()]
-    for workers, memo in configs:
+    configs = [(int(w), True, None) for w in args.workers.split(",") if w.strip()]
+    configs += [(int(w), False, None) for w in args.memo_off_workers.split(",") if w.strip()]
+    if args.urgency_model:
+        configs.append((1, True, str(Path(args.urgency_model).resolve())))
+    for workers, memo, reader in configs:
         env = {"KGQA_API_KEYS": f"{KEY}:reader:bench", "KGQA_API_RATE": "0",
-               "KGQA_API_THREADS": str(args.threads), "KGQA_API_KEY_FILE": str(folder / "no-keys.json")}
+               "KGQA_API_THREADS": str(args.threads), "KGQA_API_KEY_FILE": str(folder / "no-keys.json"),
+               "KGQA_URGENCY_MODEL": reader or "off"}
         if not memo:
             env["KGQA_EMBEDDING_MEMO"] = "0"
         log_path = Path(tempfile.mkstemp(prefix="bench-api-", suffix=".log")[1])
@@ -255,9 +263,15 @@ def main(argv: list[str] | None = None) -> int:
                 _wait_all_workers(server.base_url, workers)
             version = httpx.get(server.base_url + "/v1/kg/version", headers={"X-API-Key": KEY}).json()
             info = {"graph": store.rsplit("/", 1)[-1], "version": version.get("version")}
-            for phase in (phases if memo else [p for p in phases if p.method == "POST"]):
+            chosen = phases if memo else [p for p in phases if p.method == "POST"]
+            if reader:
+                chosen = [p for p in phases if p.path == "/v1/triage"]
+            for phase in chosen:
                 if not memo:
                     phase = Phase(phase.name + " (memo off)", phase.method, phase.path, phase.bodies, phase.auth)
+                if reader:
+                    phase = Phase(phase.name + " (learned urgency reader)", phase.method, phase.path, phase.bodies,
+                                  phase.auth)
                 r = asyncio.run(run_phase(server.base_url, phase, args.concurrency, args.requests, args.seconds,
                                           args.warmup, workers))
                 results.append(r)
