@@ -25,14 +25,15 @@ $(VENV)/.installed: pyproject.toml
 graph: setup
 	@$(BIN)/kgqa stats >/dev/null 2>&1 || $(BIN)/kgqa build
 
-# the learned urgency reader (qa/triage_urgency_model.py): trained once on the tuning vignettes, a few minutes
+# opt-in: the learned urgency reader (qa/triage_urgency_model.py), trained on the tuning vignettes in about 5
+# minutes; triage uses it once it is there (docs/triage.md: what it gains and what it costs)
 urgency-model: setup
 	@$(BIN)/kgqa triage-model train --if-stale
 
-run: graph urgency-model
+run: graph
 	$(BIN)/streamlit run ui/app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
-serve: graph urgency-model
+serve: graph
 	$(BIN)/kgqa serve --port 8000
 
 test: setup
