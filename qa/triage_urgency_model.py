@@ -6,6 +6,8 @@ each fresh set of vignettes in new voices scores 67-86% on the rules' first pass
 at 69-76% however many rules were added. A classifier fine-tuned on the same hand-written tuning vignettes
 reads wording it has not seen far better (docs/triage.md, "The learned urgency reader": trained without
 seen10, it reads seen10's urgency at 91.7% alone and 84.7% with the guard rails, against the rules' 69.4%).
+On session 10's held-out set it did not help (76.4% with the guard rails, as the rules alone) and it adds
+about 10 ms of CPU to a triage call, so it is opt-in: triage uses it once it has been trained.
 
 The rules stay as guard rails (`combine_levels`): the model's level decides, but a rules emergency is lowered
 only when the model is sure it is not one (under 2%), and an urgent warning sign holds unless the model is
