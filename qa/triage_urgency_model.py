@@ -122,16 +122,11 @@ class UrgencyModel:
         """Run the encoder in ONNX Runtime from `folder`'s ONNX file (exported there the first time) when the
         two backends agree on probe texts; otherwise stay on PyTorch (always right, slower)."""
         try:
-            import onnxruntime as ort
-            from retrieval.onnx_encoder import OnnxEncoder, export_onnx
+            from retrieval.onnx_encoder import OnnxEncoder, export_onnx, open_session
             path = Path(folder) / ONNX_FILE
             if not path.is_file():
                 export_onnx(self.encoder, self.tokenizer, path)
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = min(4, os.cpu_count() or 1)
-            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-            self._onnx = OnnxEncoder(session, self.tokenizer, self.max_length, normalize=False)
+            self._onnx = OnnxEncoder(open_session(path), self.tokenizer, self.max_length, normalize=False)
             gap = max(abs(self._onnx_probabilities(t)[k] - self._torch_probabilities(t)[k])
                       for t in PROBE_TEXTS for k in LEVELS)
         except Exception as exc:   # any failure keeps PyTorch
@@ -195,13 +190,17 @@ def tuning_examples() -> tuple[list[tuple[str, str]], list[str]]:
     return [(v.text, v.urgency) for s in splits for v in load_vignettes(VIGNETTE_FILES[s])], splits
 
 
-def is_current(folder: Path, recipe: TrainingRecipe = TrainingRecipe()) -> bool:
-    """Whether `folder` holds a model trained on the current tuning vignettes with this recipe."""
+def is_current(folder: Path, recipe: TrainingRecipe = TrainingRecipe(),
+               examples: Sequence[tuple[str, str]] | None = None) -> bool:
+    """Whether `folder` holds a model trained on `examples` (default: the current tuning vignettes) with this
+    recipe."""
     try:
         info = json.loads((Path(folder) / INFO_FILE).read_text())
     except (OSError, ValueError):
         return False
-    return (Path(folder) / WEIGHTS_FILE).is_file() and info.get("key") == training_key(tuning_examples()[0], recipe)
+    if examples is None:
+        examples = tuning_examples()[0]
+    return (Path(folder) / WEIGHTS_FILE).is_file() and info.get("key") == training_key(examples, recipe)
 
 
 def load_configured(setting: str, home: Path) -> UrgencyModel | None:

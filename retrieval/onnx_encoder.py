@@ -127,6 +127,16 @@ def export_onnx(auto_model, tokenizer, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def open_session(path: Path, threads: int | None = None):
+    """An ONNX Runtime CPU session on `path`, fully optimised, with `threads` intra-op threads (default: the
+    CPUs, at most 4)."""
+    import onnxruntime as ort
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
 def load_onnx_encoder(model, model_name: str, cache_dir: Path | None, threads: int | None = None):
     """An OnnxEncoder equivalent to the sentence-transformers `model`, or None when it cannot be had
     (onnxruntime or onnx missing, an unsupported pipeline, a failed export, vectors that differ)."""
@@ -134,7 +144,7 @@ def load_onnx_encoder(model, model_name: str, cache_dir: Path | None, threads: i
     if parts is None or cache_dir is None:
         return None
     try:
-        import onnxruntime as ort
+        import onnxruntime  # noqa: F401  (only whether it is installed; open_session uses it)
     except ImportError:
         return None
     transformer, normalize = parts
@@ -144,10 +154,7 @@ def load_onnx_encoder(model, model_name: str, cache_dir: Path | None, threads: i
         if not path.exists():
             log.info("exporting the embedding model to ONNX (%s), once", path)
             export_onnx(transformer.auto_model, tokenizer, path)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        session = open_session(path, threads)
         encoder = OnnxEncoder(session, tokenizer, int(getattr(model, "max_seq_length", 256) or 256), normalize)
         reference = np.asarray(model.encode(list(PROBE_TEXTS), normalize_embeddings=normalize, show_progress_bar=False,
                                             convert_to_numpy=True), dtype=np.float32)

@@ -70,10 +70,10 @@ def _train_model(args) -> int:
     recipe = TrainingRecipe() if args.epochs is None else replace(TrainingRecipe(), epochs=args.epochs)
     if args.epochs is not None and args.epochs < 1:
         raise UserError("--epochs must be at least 1")
-    if args.if_stale and is_current(folder, recipe):
+    examples, splits = tuning_examples()
+    if args.if_stale and is_current(folder, recipe, examples):
         print(f"the urgency model in {folder} is current")
         return 0
-    examples, splits = tuning_examples()
     print(f"training on {len(examples)} tuning vignettes ({', '.join(splits)}); the held-out split is never read",
           file=sys.stderr)
     try:
