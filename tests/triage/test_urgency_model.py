@@ -9,6 +9,7 @@ import pytest
 from kgqa.cli import main
 from qa.triage_eval import VIGNETTE_FILES, load_vignettes
 from qa.triage_urgency import LEVELS, RedFlag
+from qa.triage_urgency_augment import OPENERS
 from qa.triage_urgency_model import (EMERGENCY_VETO, URGENT_VETO, TrainingRecipe, UrgencyModel, UrgencyModelError,
                                      combine_levels, is_current, load_configured, train_urgency_model,
                                      training_key, tuning_examples)
@@ -37,9 +38,10 @@ def test_an_urgent_warning_sign_keeps_urgent_unless_the_model_is_sure():
     assert combine_levels("urgent", doubtful, [_flag("urgent")])[0] == "urgent"
     sure = _probs(urgent=URGENT_VETO / 4, emergency=0.0, self_care=0.9)
     assert combine_levels("urgent", sure, [_flag("urgent")])[0] == "self-care"
-    # an emergency sign the model is sure about still keeps urgent while urgent-or-emergency is not unlikely
+    # a rules emergency that the model reads as urgent stays an emergency: they differ only on how soon
     assert combine_levels("emergency", _probs(emergency=0.01, urgent=0.2, routine=0.7),
-                          [_flag("emergency")])[0] == "urgent"
+                          [_flag("emergency")]) == ("emergency", None)
+    assert combine_levels("emergency", _probs(emergency=0.0, urgent=0.99), []) == ("emergency", None)
 
 
 def test_an_emergency_sign_is_never_sent_home():
@@ -220,9 +222,11 @@ def test_train_refuses_zero_epochs(tmp_path, capsys):
 # ---- the claim: fine-tuned on some splits, it reads a split it never saw ---------------------------------
 @pytest.mark.slow
 def test_trained_without_seen10_it_triages_seen10_with_no_emergency_under_triaged(triager_with):
-    """The full recipe trained on every tuning split but seen10 (about 5 minutes on 2 cores), then the rules
+    """The full recipe trained on every tuning split but seen10 (about 10 minutes on 2 cores), then the rules
     and the reader together on seen10: session 9's held-out set, on which the rules alone score 69.4% (they
-    were never tuned on it). Docs/triage.md records 84.7% with the guard rails (91.7% for the reader alone)."""
+    were never tuned on it). Docs/triage.md records 81.9% with the guard rails (90.3% for the reader alone);
+    the bar leaves two vignettes for differences between CPUs. Then the style check: greetings it never saw
+    in training must not change its reading of these texts (0 of 288 changed when recorded)."""
     examples = [(v.text, v.urgency) for s in VIGNETTE_FILES if s not in ("test", "seen10")
                 for v in load_vignettes(VIGNETTE_FILES[s])]
     model = train_urgency_model(examples)
@@ -231,5 +235,10 @@ def test_trained_without_seen10_it_triages_seen10_with_no_emergency_under_triage
     results = [(v, t.triage(v.text)) for v in seen10]
     right = sum(r.urgency == v.urgency for v, r in results) / len(results)
     missed_emergencies = [v.id for v, r in results if v.urgency == "emergency" and r.urgency != "emergency"]
-    assert right >= 0.80, right
+    assert right >= 0.78, right
     assert not missed_emergencies
+    unseen_openers = ["Hiya, hope you're well.", "Good day, I am messaging from my cousin's phone.",
+                      "Dear team, thank you for this service."]
+    assert not set(unseen_openers) & set(OPENERS)
+    changed = sum(model.level(f"{o} {v.text}")[0] != model.level(v.text)[0] for o in unseen_openers for v in seen10)
+    assert changed <= 0.05 * len(unseen_openers) * len(seen10), changed
