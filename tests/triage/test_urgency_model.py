@@ -29,7 +29,7 @@ def test_a_rules_emergency_holds_unless_the_model_is_sure():
     unsure = _probs(emergency=EMERGENCY_VETO, self_care=0.9)
     assert combine_levels("emergency", unsure, [_flag("emergency")]) == ("emergency", None)
     sure = _probs(emergency=EMERGENCY_VETO / 2, routine=0.95)
-    level, why = combine_levels("emergency", sure, [])
+    level, why = combine_levels("emergency", sure, [_flag("emergency")])
     assert level == "routine" and "lowers" in why
 
 
@@ -41,13 +41,20 @@ def test_an_urgent_warning_sign_keeps_urgent_unless_the_model_is_sure():
     # a rules emergency that the model reads as urgent stays an emergency: they differ only on how soon
     assert combine_levels("emergency", _probs(emergency=0.01, urgent=0.2, routine=0.7),
                           [_flag("emergency")]) == ("emergency", None)
-    assert combine_levels("emergency", _probs(emergency=0.0, urgent=0.99), []) == ("emergency", None)
+    assert combine_levels("emergency", _probs(emergency=0.0, urgent=0.99), [_flag("emergency")]) == ("emergency", None)
 
 
 def test_an_emergency_sign_is_never_sent_home():
     sure = {"self-care": 1.0, "routine": 0.0, "urgent": 0.0, "emergency": 0.0}
     assert combine_levels("emergency", sure, [_flag("emergency")])[0] == "routine"
-    assert combine_levels("emergency", sure, [])[0] == "self-care"     # a condition vote is not a sign
+    assert combine_levels("emergency", sure, [_flag("emergency"), _flag("emergency", complaint=True)])[0] == "routine"
+
+
+def test_an_emergency_no_warning_sign_supports_holds():
+    # the likely conditions (or a recognised complaint) call for emergency care: the reader cannot lower that
+    sure = {"self-care": 1.0, "routine": 0.0, "urgent": 0.0, "emergency": 0.0}
+    assert combine_levels("emergency", sure, []) == ("emergency", None)
+    assert combine_levels("emergency", sure, [_flag("urgent"), _flag("emergency", complaint=True)]) == ("emergency", None)
 
 
 def test_a_recognised_complaint_or_a_condition_vote_does_not_hold_the_level():
@@ -192,6 +199,16 @@ def test_triage_lets_the_reader_lower_a_condition_vote_and_says_why(triager_with
     result = triager_with(_Sure("emergency")).triage("I have had a cough and a runny nose for 3 days")
     assert result.urgency == "emergency" and result.urgency_rules == plain.urgency
     assert "raises" in result.urgency_reasons[0]
+
+
+@pytest.mark.slow
+def test_an_emergency_from_the_likely_conditions_holds_against_a_sure_reader(triager_with):
+    text = "Swallowing is painful and feels blocked, I feel hot and feverish, my voice is hoarse and I'm short of breath"
+    result = triager_with(_Sure("self-care")).triage(text)
+    # the rules' emergency comes from the likely conditions (epiglottitis), not from an emergency warning sign
+    assert result.urgency_rules == "emergency"
+    assert not [f for f in result.red_flags if f["level"] == "emergency"]
+    assert result.urgency == "emergency"
 
 
 @pytest.mark.slow
