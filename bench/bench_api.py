@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="worker counts to measure again with the n-gram vector memo off (KGQA_EMBEDDING_MEMO=0): "
                         "every n-gram encoded afresh, the worst case of the cache (default 1; '' for none)")
     p.add_argument("--urgency-model", metavar="FOLDER",
-                   help="also measure POST /v1/triage (1 worker) with this learned urgency reader "
+                   help="also measure POST /v1/triage (with each --workers count) with this learned urgency reader "
                         "(`kgqa triage-model train`); every other row runs the red-flag rules alone")
     p.add_argument("--threads", type=int, default=4, help="server threads per worker (KGQA_API_THREADS)")
     p.add_argument("--concurrency", type=int, default=8)
@@ -247,7 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     configs = [(int(w), True, None) for w in args.workers.split(",") if w.strip()]
     configs += [(int(w), False, None) for w in args.memo_off_workers.split(",") if w.strip()]
     if args.urgency_model:
-        configs.append((1, True, str(Path(args.urgency_model).resolve())))
+        configs += [(int(w), True, str(Path(args.urgency_model).resolve()))
+                    for w in args.workers.split(",") if w.strip()]
     for workers, memo, reader in configs:
         env = {"KGQA_API_KEYS": f"{KEY}:reader:bench", "KGQA_API_RATE": "0",
                "KGQA_API_THREADS": str(args.threads), "KGQA_API_KEY_FILE": str(folder / "no-keys.json"),
