@@ -9,14 +9,15 @@ seen10, it reads seen10's urgency at 91.7% alone and 84.7% with the guard rails,
 On session 10's held-out set it did not help (76.4% with the guard rails, as the rules alone): probing it
 showed that it read the writer's voice along with the symptoms (a greeting or second-language grammar turned a
 self-care text urgent). Since session 11 it also trains on a restyled copy of every text
-(qa/triage_urgency_augment.py). It adds about 10 ms of CPU to a triage call and minutes of training, so it is
-opt-in: triage uses it once it has been trained.
+(qa/triage_urgency_augment.py); on session 11's held-out set it reads urgency at 83.3% with the guard rails
+(the rules alone: 76.4%). It adds about 10 ms of CPU to a triage call (the API then serves fewer than the 100
+triage requests/s DESIGN.md asks for) and 10-15 minutes of training, so it is opt-in: triage uses it once it
+has been trained.
 
 The rules stay as guard rails (`combine_levels`): the model's level decides, but a rules emergency is lowered
 only when an emergency warning sign raised it and the model is sure it is neither an emergency (under 2%) nor
-urgent (urgent-or-emergency under 10%),
-and an urgent warning sign holds unless the model is sure (under 10%) that it is neither urgent nor an
-emergency; an emergency warning sign is never self-care.
+urgent (urgent-or-emergency under 10%); an urgent warning sign holds unless the model is sure (under 10%) that
+it is neither urgent nor an emergency; an emergency warning sign is never self-care.
 
 The model is trained from the tuning splits only (`kgqa triage-model train`; never the held-out split) and
 kept under KGQA_HOME/models/, keyed by the training data, the recipe and the encoder, so a changed tuning set
@@ -309,9 +310,9 @@ def combine_levels(rule_level: str, probabilities: dict[str, float],
     a rules emergency stays an emergency unless an emergency warning sign is what raised it (an emergency
     from the likely conditions or a recognised complaint always holds) and the model gives an emergency less
     than EMERGENCY_VETO and urgent-or-emergency less than URGENT_VETO (a model that reads "urgent" where the
-    rules read an emergency disagrees only on how soon, and the sooner wins); a warning sign (a red flag that is not a recognised
-    complaint) of urgent or higher keeps at least urgent unless the model gives urgent-or-emergency less than
-    URGENT_VETO. Whatever the model says, an emergency warning sign is never answered with self-care."""
+    rules read an emergency disagrees only on how soon, and the sooner wins); a warning sign (a red flag that
+    is not a recognised complaint) of urgent or higher keeps at least urgent unless the model gives
+    urgent-or-emergency less than URGENT_VETO. Whatever the model says, an emergency warning sign is never answered with self-care."""
     model_level = max(LEVELS, key=probabilities.__getitem__)
     urgent_or_worse = probabilities["urgent"] + probabilities["emergency"]
     sign = max((f.level for f in red_flags if not f.complaint), key=LEVELS.index, default="self-care")
