@@ -25,8 +25,8 @@ $(VENV)/.installed: pyproject.toml
 graph: setup
 	@$(BIN)/kgqa stats >/dev/null 2>&1 || $(BIN)/kgqa build
 
-# opt-in: the learned urgency reader (qa/triage_urgency_model.py), trained on the tuning vignettes in about 5
-# minutes; triage uses it once it is there (docs/triage.md: what it gains and what it costs)
+# opt-in: the learned urgency reader (qa/triage_urgency_model.py), trained on the tuning vignettes in 10 to 15
+# minutes on 2 cores; triage uses it once it is there (docs/triage.md: what it gains and what it costs)
 urgency-model: setup
 	@$(BIN)/kgqa triage-model train --if-stale
 

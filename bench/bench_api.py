@@ -244,11 +244,11 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()
     results: list[PhaseResult] = []
     info: dict = {}
-    configs = [(int(w), True, None) for w in args.workers.split(",") if w.strip()]
+    worker_counts = [int(w) for w in args.workers.split(",") if w.strip()]
+    configs = [(w, True, None) for w in worker_counts]
     configs += [(int(w), False, None) for w in args.memo_off_workers.split(",") if w.strip()]
     if args.urgency_model:
-        configs += [(int(w), True, str(Path(args.urgency_model).resolve()))
-                    for w in args.workers.split(",") if w.strip()]
+        configs += [(w, True, str(Path(args.urgency_model).resolve())) for w in worker_counts]
     for workers, memo, reader in configs:
         env = {"KGQA_API_KEYS": f"{KEY}:reader:bench", "KGQA_API_RATE": "0",
                "KGQA_API_THREADS": str(args.threads), "KGQA_API_KEY_FILE": str(folder / "no-keys.json"),

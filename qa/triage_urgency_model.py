@@ -40,6 +40,7 @@ from typing import Sequence
 import numpy as np
 
 from qa.triage_urgency import LEVELS, RedFlag
+from qa.triage_urgency_augment import with_restyled_copies
 
 log = logging.getLogger(__name__)
 
@@ -260,7 +261,6 @@ def train_urgency_model(examples: Sequence[tuple[str, str]], recipe: TrainingRec
     optimiser = torch.optim.AdamW([{"params": encoder.parameters(), "lr": recipe.encoder_lr},
                                    {"params": head.parameters(), "lr": recipe.head_lr}],
                                   weight_decay=recipe.weight_decay)
-    from qa.triage_urgency_augment import with_restyled_copies
     data = [(text, LEVELS.index(level))
             for text, level in with_restyled_copies(examples, recipe.restyled_copies, recipe.seed)]
     steps = recipe.epochs * ((len(data) + recipe.batch_size - 1) // recipe.batch_size)

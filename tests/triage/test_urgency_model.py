@@ -257,5 +257,6 @@ def test_trained_without_seen10_it_triages_seen10_with_no_emergency_under_triage
     unseen_openers = ["Hiya, hope you're well.", "Good day, I am messaging from my cousin's phone.",
                       "Dear team, thank you for this service."]
     assert not set(unseen_openers) & set(OPENERS)
-    changed = sum(model.level(f"{o} {v.text}")[0] != model.level(v.text)[0] for o in unseen_openers for v in seen10)
+    plain = [model.level(v.text)[0] for v in seen10]
+    changed = sum(model.level(f"{o} {v.text}")[0] != level for o in unseen_openers for v, level in zip(seen10, plain))
     assert changed <= 0.05 * len(unseen_openers) * len(seen10), changed
