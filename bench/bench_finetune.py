@@ -8,7 +8,7 @@ fine-tuned by retrieval/finetune.py (`kgqa tune-embeddings`; trained here unless
 given by --model):
 - training time (from the model's record), linker build time (dictionary + dense index, embeddings of
   the names not cached for the fine-tuned model the first time);
-- `kgqa eval linking` on the lay tuning sets lay_seen3..lay_seen10 (never training pairs: the fine-tune reads
+- `kgqa eval linking` on the lay tuning sets lay_seen3..lay_seen11 (never training pairs: the fine-tune reads
   only graph synonyms and the lay vocabulary), hpo_lay (held-out HPO layperson synonyms: never a training
   pair), non_medical and kg_rag;
 - link latency p50/p95 over lay tuning phrases whose vectors are not memoised.
@@ -27,7 +27,7 @@ from bench.common import machine, p50_p95
 from retrieval.finetune import INFO_FILE
 
 HERE = Path(__file__).resolve().parent
-SETS = ["lay_seen3", "lay_seen4", "lay_seen5", "lay_seen6", "lay_seen7", "lay_seen8", "lay_seen9", "lay_seen10", "hpo_lay", "non_medical", "kg_rag"]
+SETS = ["lay_seen3", "lay_seen4", "lay_seen5", "lay_seen6", "lay_seen7", "lay_seen8", "lay_seen9", "lay_seen10", "lay_seen11", "hpo_lay", "non_medical", "kg_rag"]
 
 
 def _load_average() -> str:

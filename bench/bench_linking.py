@@ -299,9 +299,9 @@ def main(argv=None) -> int:
     out += ["### Linking evaluation (`kgqa eval linking`)", "",
             "acc@1 / acc@5 per set. hpo_lay: HPO layperson synonyms of split bucket 0 (sha1 of the normalised "
             "synonym % 5 == 0, ~20%), removed from the dictionary and dense index during the run, and never "
-            "a training pair of the query adapter. lay_dev and lay_seen to lay_seen10: everyday phrases used "
-            "for tuning (lay_seen to lay_seen10 were the test sets of sessions 1 to 10; their errors were "
-            "analysed, so they became tuning data). lay_test: the session-11 held-out everyday phrases, written fresh "
+            "a training pair of the query adapter. lay_dev and lay_seen to lay_seen11: everyday phrases used "
+            "for tuning (lay_seen to lay_seen11 were the test sets of sessions 1 to 11; their errors were "
+            "analysed, so they became tuning data). lay_test: the session-12 held-out everyday phrases, written fresh "
             "by two engineers who never saw the linker's vocabulary, code or results (data/eval/lay_phrases_test.tsv, "
             "never used for tuning; run only by the lead, after changes decided on the tuning sets; every run is "
             "listed in docs/linking.md). Each everyday phrase is read as one concept with "

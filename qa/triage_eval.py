@@ -26,9 +26,9 @@ REPO = Path(__file__).resolve().parent.parent
 EVAL_DIR = REPO / "data" / "eval"
 # "seen" / "seen2" ... "seen6": sessions 1 to 6's test vignettes, error-analysed after they were reported,
 # so tuning data now (see each file's header); "seen7": session 7's first fresh set, tuning data since its first
-# run (see its header); "seen8": session 7's held-out set; "seen9": session 8's; "seen10": session 9's; "seen11": session 10's; "train": written in session 4
+# run (see its header); "seen8": session 7's held-out set; "seen9": session 8's; "seen10": session 9's; "seen11": session 10's; "seen12": session 11's; "train": written in session 4
 # for tuning; "train2": written in session 9 for tuning, in voices unlike the held-out sets'; "test" is the
-# held-out set written fresh in session 11.
+# held-out set written fresh in session 12.
 VIGNETTE_FILES = {"dev": EVAL_DIR / "triage_vignettes_dev.jsonl", "seen": EVAL_DIR / "triage_vignettes_seen.jsonl",
                   "seen2": EVAL_DIR / "triage_vignettes_seen2.jsonl",
                   "seen3": EVAL_DIR / "triage_vignettes_seen3.jsonl",
@@ -40,6 +40,7 @@ VIGNETTE_FILES = {"dev": EVAL_DIR / "triage_vignettes_dev.jsonl", "seen": EVAL_D
                   "seen9": EVAL_DIR / "triage_vignettes_seen9.jsonl",
                   "seen10": EVAL_DIR / "triage_vignettes_seen10.jsonl",
                   "seen11": EVAL_DIR / "triage_vignettes_seen11.jsonl",
+                  "seen12": EVAL_DIR / "triage_vignettes_seen12.jsonl",
                   "train": EVAL_DIR / "triage_vignettes_train.jsonl",
                   "train2": EVAL_DIR / "triage_vignettes_train2.jsonl",
                   "test": EVAL_DIR / "triage_vignettes_test.jsonl"}

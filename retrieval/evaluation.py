@@ -10,8 +10,8 @@ Sets (which part is held out, and how):
   right when a Disease mention's entity carries the expected disease name.
 - ncbi_disease: NCBI-disease test-set mentions whose MeSH/OMIM ids resolve to graph concepts; right when
   the phrase's top entity is one of them (types prior: Disease).
-- lay_dev / lay_seen / lay_seen2 ... lay_seen10 / lay_test: the project's everyday phrases (data/eval/);
-  test is held out, the others are tuning data (seen to seen10 were earlier sessions' test sets, evaluated and
+- lay_dev / lay_seen / lay_seen2 ... lay_seen11 / lay_test: the project's everyday phrases (data/eval/);
+  test is held out, the others are tuning data (seen to seen11 were earlier sessions' test sets, evaluated and
   then analysed). Each phrase is read as one concept with `Linker.interpret` (since session 5; before, as its
   best mention from `Linker.link`, still reported as best_mention_acc@1).
 - non_medical: data/eval/non_medical.txt; "acc@1" there is the share of sentences that link to nothing.
@@ -32,7 +32,7 @@ from retrieval.types import ranked_readings
 REPO = Path(__file__).resolve().parent.parent
 EVAL_DIR = REPO / "data" / "eval"
 SET_NAMES = ["hpo_lay", "kg_rag", "ncbi_disease", "lay_dev", "lay_seen", "lay_seen2", "lay_seen3", "lay_seen4",
-             "lay_seen5", "lay_seen6", "lay_seen7", "lay_seen8", "lay_seen9", "lay_seen10", "lay_test",
+             "lay_seen5", "lay_seen6", "lay_seen7", "lay_seen8", "lay_seen9", "lay_seen10", "lay_seen11", "lay_test",
              "non_medical"]
 DEFAULT_SETS = ["hpo_lay", "kg_rag", "ncbi_disease", "lay_test", "non_medical"]
 # the everyday-phrase sets and their files under EVAL_DIR
@@ -41,7 +41,8 @@ PHRASE_SETS = {"lay_dev": "lay_phrases_dev.tsv", "lay_seen": "lay_phrases_seen.t
                "lay_seen4": "lay_phrases_seen4.tsv", "lay_seen5": "lay_phrases_seen5.tsv",
                "lay_seen6": "lay_phrases_seen6.tsv", "lay_seen7": "lay_phrases_seen7.tsv",
                "lay_seen8": "lay_phrases_seen8.tsv", "lay_seen9": "lay_phrases_seen9.tsv",
-               "lay_seen10": "lay_phrases_seen10.tsv", "lay_test": "lay_phrases_test.tsv"}
+               "lay_seen10": "lay_phrases_seen10.tsv", "lay_seen11": "lay_phrases_seen11.tsv",
+               "lay_test": "lay_phrases_test.tsv"}
 
 
 def split_bucket(text: str, buckets: int = 5) -> int:
