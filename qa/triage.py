@@ -129,6 +129,10 @@ class Triager:
         self.rules = rules or RedFlagRules.load(resolve=self._resolve)
         self.patterns = patterns if patterns is not None else FindingPatterns.load(resolve=self._resolve)
         self.urgency_model = urgency_model
+        self.model_pickup = None      # a ModelPickup that swaps in a model trained while the process runs
+
+    def use_urgency_model(self, model: UrgencyModel | None) -> None:
+        self.urgency_model = model
 
     def _load_knowledge(self) -> ConditionKnowledge:
         path = self._cache_path()
@@ -241,9 +245,12 @@ class Triager:
                           lead_support_beyond_complaint=_findings_explained(candidates[0], read_by_complaint)
                           if candidates else None)
         level, reasons, model_probs = decision.level, list(decision.reasons), None
-        if self.urgency_model is not None and (present or decision.red_flags):
+        if self.model_pickup is not None:
+            self.model_pickup.poll()
+        reader = self.urgency_model
+        if reader is not None and (present or decision.red_flags):
             # (with nothing recognised the answer stays "a clinician can assess what was meant")
-            model_probs = self.urgency_model.probabilities(text)
+            model_probs = reader.probabilities(text)
             level, why = combine_levels(decision.level, model_probs, decision.red_flags)
             if why:
                 reasons.insert(0, why)

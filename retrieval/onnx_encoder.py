@@ -127,6 +127,19 @@ def export_onnx(auto_model, tokenizer, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def quantize_int8(source: Path, path: Path) -> None:
+    """Write an int8 copy of the ONNX model `source` to `path`, atomically: dynamic quantization (weights
+    stored as int8 with a scale per output channel, activations quantized per call), about twice as fast on a
+    CPU and a little less exact, so callers check it against the float model before they use it. (One scale
+    per tensor moved the urgency reader's probabilities by up to 0.41 on a probe text; per channel, 0.04.)"""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
+    os.replace(tmp, path)
+
+
 def open_session(path: Path, threads: int | None = None):
     """An ONNX Runtime CPU session on `path`, fully optimised, with `threads` intra-op threads (default: the
     CPUs, at most 4)."""

@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -64,6 +65,7 @@ def _model_folder(args) -> Path:
 
 def _train_model(args) -> int:
     from dataclasses import replace
+    from kgqa.settings import load_settings
     from qa.triage_urgency_model import TrainingRecipe, UrgencyModelError, is_current, train_urgency_model, \
         tuning_examples
     folder = _model_folder(args)
@@ -74,15 +76,39 @@ def _train_model(args) -> int:
     if args.if_stale and is_current(folder, recipe, examples):
         print(f"the urgency model in {folder} is current")
         return 0
-    print(f"training on {len(examples)} tuning vignettes ({', '.join(splits)}); the held-out split is never read",
-          file=sys.stderr)
-    try:
-        model = train_urgency_model(examples, recipe, progress=True, splits=splits)
-    except UrgencyModelError as exc:
-        raise UserError(str(exc)) from None
-    model.save(folder)
-    print(f"saved the urgency model to {folder} ({model.info['train_seconds']} s)")
+    with _training_lock(folder) as held:
+        if not held:
+            if args.if_stale:
+                print(f"another process is training the urgency model in {folder}; leaving it to finish")
+                return 0
+            raise UserError(f"another process is training the urgency model in {folder}; wait for it to finish")
+        print(f"training on {len(examples)} tuning vignettes ({', '.join(splits)}); the held-out split is never "
+              "read", file=sys.stderr)
+        try:
+            model = train_urgency_model(examples, recipe, progress=True, splits=splits)
+        except UrgencyModelError as exc:
+            raise UserError(str(exc)) from None
+        model.save(folder, precision=load_settings(args.config).urgency_precision)
+    print(f"saved the urgency model to {folder} ({model.info['train_seconds']} s, {model.backend})")
     return 0
+
+
+@contextmanager
+def _training_lock(folder: Path):
+    """Yields whether this process holds the lock for training into `folder` (not when another one trains
+    there: `make run` starts a training in the background, and a second `make run` must not start another)."""
+    import fcntl
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with open(folder.with_name(folder.name + ".lock"), "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _model_info(args) -> int:
