@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from kg.model import Entity, Fact, Provenance, Synonym
 from ui.components.format import (evidence_parts, number_citations, provenance_summary, pubmed_url,
-                                  strip_markers, synonyms_by_kind, urgency_style, xref_url)
+                                  strip_markers, synonyms_by_kind, urgency_method, urgency_style,
+                                  xref_url)
 from ui.components.graph import graph_of_facts, network_html
 
 
@@ -63,6 +64,13 @@ def test_urgency_levels_map_to_banners_and_unknown_is_not_downgraded():
     assert urgency_style("self_care").kind == "success"
     assert urgency_style("bogus").kind == "warning"
     assert urgency_style(None).kind == "warning"
+
+
+def test_the_urgency_method_says_whether_the_learned_reader_took_part():
+    assert urgency_method({"urgency": "urgent", "urgency_model": None}) == "Urgency from the red-flag rules alone."
+    said = urgency_method({"urgency": "urgent", "urgency_rules": "emergency",
+                           "urgency_model": {"self-care": 0.02, "routine": 0.03, "urgent": 0.9, "emergency": 0.05}})
+    assert "learned reader" in said and "90% urgent" in said and "the rules alone: emergency" in said
 
 
 def test_xref_urls_for_known_prefixes_only():

@@ -211,6 +211,17 @@ URGENCY = {
 }
 
 
+def urgency_method(result: Any) -> str:
+    """How the urgency was read: by the red-flag rules alone, or by the learned reader of the whole text with the
+    rules as guard rails (qa/triage_urgency_model.py), with the reader's own leaning."""
+    probabilities = get(result, "urgency_model")
+    if not probabilities:
+        return "Urgency from the red-flag rules alone."
+    leaning = max(probabilities, key=probabilities.get)
+    return (f"Urgency from the learned reader of the whole text ({probabilities[leaning]:.0%} {leaning}) with the "
+            f"red-flag rules as guard rails (the rules alone: {get(result, 'urgency_rules', 'not given')}).")
+
+
 def urgency_style(level: str | None) -> UrgencyStyle:
     """The banner for an urgency level; an unknown level is shown as urgent (when in doubt, the higher)."""
     key = (level or "").strip().lower().replace("_", "-").replace(" ", "-")

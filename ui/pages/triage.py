@@ -9,7 +9,7 @@ import streamlit as st
 
 from ui.components.chips import entity_chip
 from ui.components.errors import user_errors
-from ui.components.format import urgency_style
+from ui.components.format import urgency_method, urgency_style
 from ui.components.records import as_entity, entity_id, entity_name, first, get
 from ui.context import get_context, warm
 
@@ -72,6 +72,7 @@ def urgency_banner(result: Any) -> None:
     reasons = get(result, "urgency_reasons", []) or []
     if reasons:
         st.caption("Why this level: " + "; ".join(str(r).rstrip(". ") for r in reasons) + ".")
+    st.caption(urgency_method(result))
 
 
 def findings_section(result: Any, current: dict) -> None:
