@@ -134,9 +134,15 @@ def quantize_int8(source: Path, path: Path) -> None:
     per tensor moved the urgency reader's probabilities by up to 0.41 on a probe text; per channel, 0.04.)"""
     from onnxruntime.quantization import QuantType, quantize_dynamic
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)    # the quantizer advises "pre-processing" on the root logger at every call
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
+    finally:
+        root.setLevel(level)
     os.replace(tmp, path)
 
 
