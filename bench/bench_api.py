@@ -139,19 +139,17 @@ def ensure_graph(store: str | None, folder: Path) -> str:
 
 
 def in_process_baseline(store: str, home: Path, max_seconds: float, n: int = 200,
-                        reader: tuple[str, str] | None = None) -> list[PhaseResult]:
+                        reader=None) -> list[PhaseResult]:
     """Link and triage calls without HTTP: one thread calling the components directly on new texts. `reader`:
-    (folder, label) of a learned urgency reader to time triage with as well."""
+    a loaded learned urgency reader (UrgencyModel) to time triage with as well."""
     from kgqa.context import KGContext
     from kgqa.settings import load_settings
     ctx = KGContext(load_settings(config_file="/nonexistent", home=str(home), store=store, urgency_model="off"))
     calls = [("linker.link (in-process, no HTTP)", lambda t: ctx.linker.link(t), 3),
              ("triager.triage (in-process, no HTTP)", lambda t: ctx.triager.triage(t), 4)]
-    if reader:
-        from qa.triage_urgency_model import UrgencyModel
-        with_reader = UrgencyModel.load(Path(reader[0]))
-        calls.append((f"triager.triage with the reader, {reader[1]} (in-process, no HTTP)",
-                      lambda t: _triage_with(ctx.triager, with_reader, t), 4))
+    if reader is not None:
+        calls.append((f"triager.triage with the reader, {reader.backend} (in-process, no HTTP)",
+                      lambda t: _triage_with(ctx.triager, reader, t), 4))
     out = []
     for name, call, seed in calls:
         texts = compose_texts(n + 1, seed)
@@ -265,10 +263,10 @@ def main(argv: list[str] | None = None) -> int:
     worker_counts = [int(w) for w in args.workers.split(",") if w.strip()]
     configs = [(w, True, None) for w in worker_counts]
     configs += [(int(w), False, None) for w in args.memo_off_workers.split(",") if w.strip()]
-    reader_label = ""
+    reader_model = None
     if args.urgency_model:
         configs += [(w, True, str(Path(args.urgency_model).resolve())) for w in worker_counts]
-        reader_label = _reader_backend(args.urgency_model)
+        reader_model = _load_reader(args.urgency_model)
     for workers, memo, reader in configs:
         env = {"KGQA_API_KEYS": f"{KEY}:reader:bench", "KGQA_API_RATE": "0",
                "KGQA_API_THREADS": str(args.threads), "KGQA_API_KEY_FILE": str(folder / "no-keys.json"),
@@ -291,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
                 if not memo:
                     phase = Phase(phase.name + " (memo off)", phase.method, phase.path, phase.bodies, phase.auth)
                 if reader:
-                    phase = Phase(phase.name + f" (learned urgency reader, {reader_label})", phase.method,
+                    phase = Phase(phase.name + f" (learned urgency reader, {reader_model.backend})", phase.method,
                                   phase.path, phase.bodies, phase.auth)
                 r = asyncio.run(run_phase(server.base_url, phase, args.concurrency, args.requests, args.seconds,
                                           args.warmup, workers))
@@ -305,8 +303,7 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 log_path.unlink(missing_ok=True)
     print("in-process baseline ...", file=sys.stderr)
-    reader = (str(Path(args.urgency_model).resolve()), reader_label) if args.urgency_model else None
-    for r in in_process_baseline(store, home, args.seconds, reader=reader):
+    for r in in_process_baseline(store, home, args.seconds, reader=reader_model):
         results.append(r)
         print(f"{r.name:38} {r.rps:7.0f} calls/s  p50 {r.pct(0.5):6.1f} ms  p95 {r.pct(0.95):6.1f} ms", file=sys.stderr)
     write_markdown(Path(args.out), results, info, args, store, load)
@@ -315,10 +312,11 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if bad else 0
 
 
-def _reader_backend(folder: str) -> str:
-    """How the server will run the reader (onnx-int8, onnx-fp32 or torch): it loads it the same way."""
+def _load_reader(folder: str):
+    """The reader loaded once, as the server loads it: its `backend` (onnx-int8, onnx-fp32 or torch) names the
+    server's rows, and the in-process row times triage with it."""
     from qa.triage_urgency_model import UrgencyModel
-    return UrgencyModel.load(Path(folder), precision=os.environ.get("KGQA_URGENCY_PRECISION", "int8")).backend
+    return UrgencyModel.load(Path(folder), precision=os.environ.get("KGQA_URGENCY_PRECISION", "int8"))
 
 
 def _wait_all_workers(base_url: str, workers: int, timeout_s: float = 600) -> None:

@@ -284,9 +284,8 @@ def is_current(folder: Path, recipe: TrainingRecipe = TrainingRecipe(),
                examples: Sequence[tuple[str, str]] | None = None) -> bool:
     """Whether `folder` holds a model trained on `examples` (default: the current tuning vignettes) with this
     recipe."""
-    try:
-        info = json.loads((Path(folder) / INFO_FILE).read_text())
-    except (OSError, ValueError):
+    info = _read_json(Path(folder) / INFO_FILE)
+    if info is None:
         return False
     if examples is None:
         examples = tuning_examples()[0]
