@@ -6,7 +6,9 @@
 
 Trains `retrieval/finetune.py`'s model (1 epoch by default) on the graph's pairs (`kgqa tune-embeddings`) plus every
 tuning lay phrase set except HELD (and never lay_test), each phrase paired with its concept's name. The model is then
-the linker's model for everything (names and queries). Results and what they mean: docs/linking.md, session 13.
+the linker's model for everything (names and queries). Session 13 scored held-out lay_test once with the model
+trained without lay_seen11 (`KGQA_EMBEDDING_MODEL=... kgqa eval linking --sets lay_test`, summary only).
+Results and what they mean: docs/linking.md, session 13.
 """
 import sys, json
 from pathlib import Path

@@ -7,7 +7,8 @@ The names stay embedded by the packaged model (the dense index and the span sear
 model that reads queries is trained with a softmax over ALL index rows (every row of the right concept counts as the
 answer), on the graph's pairs plus the tuning lay phrase sets except HELD (never lay_test). Then only the whole-phrase
 reading (`Linker.link_phrase`) uses it, and HELD and non_medical are evaluated. An existing OUT folder is reused
-(no training). Results and what they mean: docs/linking.md, session 13.
+(no training): session 13 scored held-out lay_test that way, once, with the model trained without lay_seen11
+(`query_tower_fold.py lay_test /tmp/qt_noseen11 1`, summary rows only). Results: docs/linking.md, session 13.
 """
 import sys, json, time, random
 from pathlib import Path
