@@ -90,17 +90,14 @@ def whole_phrase_accuracy(linker, store) -> dict:
     """acc@1 on lay_seen3 by style of `Linker.link_phrase` (the whole phrase as one query: dictionary, fuzzy
     and the dense index), which shows what the sentence model itself ranks first, apart from the span
     search and overlap resolution of `Linker.link`."""
-    from retrieval.evaluation import EVAL_DIR, _same_concept, read_phrase_set
-    from retrieval.normalize import keys_of
+    from retrieval.evaluation import EVAL_DIR, accepted_answers, read_phrase_set
     by_style: dict[str, list[bool]] = {}
     for phrase, accepted, _, style in read_phrase_set(EVAL_DIR / "lay_phrases_seen3.tsv"):
-        gold = {store.resolve(c) for c in accepted} - {None}
+        gold, is_right = accepted_answers(store, accepted)
         if not gold:
             continue
-        gold_keys = {k for g in gold for e in [store.get_entity(g)] if e
-                     for k in ({keys_of(n)[1] for n in e.all_names()} - {""})}
         ranked = linker.link_phrase(phrase, top_k=1)
-        ok = bool(ranked) and (ranked[0][0].id in gold or _same_concept(ranked[0][0], gold_keys))
+        ok = bool(ranked) and is_right(ranked[0][0])
         by_style.setdefault(style or "all", []).append(ok)
         if style:
             by_style.setdefault("all", []).append(ok)

@@ -195,6 +195,15 @@ def _same_concept(entity, gold_keys: set[str]) -> bool:
     return bool(gold_keys & {keys_of(n)[1] for n in entity.all_names()})
 
 
+def accepted_answers(store, accepted: list[str]):
+    """(the accepted ids found in the graph, whether an entity counts as right: an accepted concept or an unmerged
+    duplicate of one). The set is empty when no accepted id is in the graph."""
+    gold = {store.resolve(c) for c in accepted} - {None}
+    gold_keys = {k for g in gold for e in [store.get_entity(g)] if e for k in
+                 ({keys_of(n)[1] for n in e.all_names()} - {""})}
+    return gold, lambda entity: entity.id in gold or _same_concept(entity, gold_keys)
+
+
 def eval_phrases(linker, store, path: Path, limit=None) -> dict:
     items = read_phrase_set(path)
     if limit:
@@ -202,17 +211,15 @@ def eval_phrases(linker, store, path: Path, limit=None) -> dict:
     rows, strict_rows, errors, by_style, outside, mention_rows = [], [], [], {}, [], []
     vocabulary = {keys_of(i.phrase)[1] for i in read_lay_vocabulary()}
     for phrase, accepted, group, style in items:
-        gold = {store.resolve(c) for c in accepted} - {None}
+        gold, is_right = accepted_answers(store, accepted)
         if not gold:
             continue
-        gold_keys = {k for g in gold for e in [store.get_entity(g)] if e for k in
-                     ({keys_of(n)[1] for n in e.all_names()} - {""})}
         mentions = linker.link(phrase)
         ranked = [e for e, _ in linker.interpret(phrase, top_k=5, mentions=mentions)]
         by_mentions = ranked_entities(mentions, 1)
-        mention_rows.append(bool(by_mentions) and (by_mentions[0].id in gold or _same_concept(by_mentions[0], gold_keys)))
+        mention_rows.append(bool(by_mentions) and is_right(by_mentions[0]))
         ids = [e.id for e in ranked]
-        hits = [e.id in gold or _same_concept(e, gold_keys) for e in ranked]
+        hits = [is_right(e) for e in ranked]
         ok1, ok5 = bool(hits) and hits[0], any(hits)
         strict_rows.append((bool(ids) and ids[0] in gold, bool(gold & set(ids))))
         rows.append((ok1, ok5))

@@ -10,26 +10,24 @@ the linker's model for everything (names and queries). Session 13 scored held-ou
 trained without lay_seen11 (`KGQA_EMBEDDING_MODEL=... kgqa eval linking --sets lay_test`, summary only).
 Results and what they mean: docs/linking.md, session 13.
 """
-import sys, json
+import json
+import sys
 from pathlib import Path
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-held = sys.argv[1]; out = Path(sys.argv[2]); epochs = int(sys.argv[3]) if len(sys.argv) > 3 else 1
-assert held != "lay_test"
+
+from common import HELD_OUT, tuning_phrase_pairs
 from kgqa.context import KGContext
 from kgqa.settings import load_settings
-from retrieval.evaluation import PHRASE_SETS, EVAL_DIR, read_phrase_set
 from retrieval.finetune import TrainingPair, fine_tune, training_pairs
+
+held, out = sys.argv[1], Path(sys.argv[2])
+epochs = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+assert held != HELD_OUT, "the held-out set is never a fold"
 ctx = KGContext(load_settings(urgency_model="off"))
-store, linker = ctx.store, ctx.linker
-pairs = training_pairs(linker, store.iter_entities())
+pairs = training_pairs(ctx.linker, ctx.store.iter_entities())
 name_of = {p.concept: p.name for p in pairs}
-n0 = len(pairs)
-for s in PHRASE_SETS:
-    if s in ("lay_test", held) or not s.startswith("lay_") or s == "lay_test": continue
-    for phrase, acc, *_ in read_phrase_set(EVAL_DIR / PHRASE_SETS[s]):
-        eid = store.resolve(acc[0])
-        c = linker.table.index_of.get(eid) if eid else None
-        if c in name_of:
-            pairs.append(TrainingPair(phrase.lower().strip(), name_of[c], c, "vocabulary"))
-print("pairs", n0, "->", len(pairs), file=sys.stderr)
+graph_pairs = len(pairs)
+# the phrases count as lay vocabulary, which fine_tune shows twice per epoch
+pairs += [TrainingPair(phrase, name_of[concept], concept, "vocabulary")
+          for phrase, concept in tuning_phrase_pairs(ctx.linker, ctx.store, held) if concept in name_of]
+print("pairs", graph_pairs, "->", len(pairs), file=sys.stderr)
 print(json.dumps(fine_tune(pairs, out, epochs=epochs, progress=True)), file=sys.stderr)

@@ -5,25 +5,27 @@ among `interpret`'s top 8?
         lay_seen11,lay_seen10
 
 Each candidate is scored by the model's log-probability of its name after "A patient says: "<phrase>". What is the
-medical term for this?" (sum and mean over the name's tokens), alone and blended with the linker's score; the
-scores of tuning sets are pickled to ./llm_rows_<set>.pkl for other blends (rank prior + LLM score).
+medical term for this?" (sum and mean over the name's tokens), alone (b=0) and blended with `interpret`'s order (a
+penalty of b per place); the scores of tuning sets are pickled to ./llm_rows_<set>.pkl for other blends.
 Results: docs/linking.md, session 13.
 """
-import sys, pickle
-from pathlib import Path
-import numpy as np, torch
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-sets = sys.argv[1].split(",")
+import pickle
+import sys
+
+import numpy as np
+import torch
+
+import common  # noqa: F401  (puts the repository on the path)
 from kgqa.context import KGContext
 from kgqa.settings import load_settings
-from retrieval.evaluation import PHRASE_SETS, EVAL_DIR, read_phrase_set, _same_concept
-from retrieval.normalize import keys_of
+from retrieval.evaluation import EVAL_DIR, PHRASE_SETS, accepted_answers, read_phrase_set
 from qa.llm import smollm2_path
 from transformers import AutoModelForCausalLM, AutoTokenizer
 p = smollm2_path()
 tok = AutoTokenizer.from_pretrained(str(p.parent), gguf_file=p.name)
 lm = AutoModelForCausalLM.from_pretrained(str(p.parent), gguf_file=p.name).eval()
 torch.set_num_threads(2)
+sets = sys.argv[1].split(",")
 ctx = KGContext(load_settings(urgency_model="off"))
 store, linker = ctx.store, ctx.linker
 def prompt(phrase):
@@ -44,24 +46,26 @@ def lm_scores(phrase, names):
 for s in sets:
     rows = []
     for phrase, accepted, *_ in read_phrase_set(EVAL_DIR / PHRASE_SETS[s]):
-        gold = {store.resolve(c) for c in accepted} - {None}
-        if not gold: continue
-        gk = {k for g in gold for e in [store.get_entity(g)] if e for k in ({keys_of(n)[1] for n in e.all_names()} - {""})}
+        gold, is_right = accepted_answers(store, accepted)
+        if not gold:
+            continue
         ranked = linker.interpret(phrase, top_k=8)
-        if not ranked: rows.append(None); continue
-        labels = [e.id in gold or _same_concept(e, gk) for e, _ in ranked]
+        if not ranked:
+            rows.append(None)
+            continue
+        labels = [is_right(e) for e, _ in ranked]
         ls = lm_scores(phrase.lower(), [e.name for e, _ in ranked])
         rows.append((np.array([sc for _, sc in ranked]), np.array([a for a, _ in ls]), np.array([b for _, b in ls]), labels))
-    pickle.dump(rows, open(f"llm_rows_{s}.pkl", "wb")) if s != "lay_test" else None
+    if s != "lay_test":
+        with open(f"llm_rows_{s}.pkl", "wb") as fh:
+            pickle.dump(rows, fh)
     n = len(rows)
     base = sum(r is not None and r[3][0] for r in rows) / n
     line = [s, n, "base", round(base, 3)]
+    # interpret's order is not the order of its scores, so the blend keeps its rank: a penalty of `b` per place
+    # plus the LLM's log-probability relative to the best candidate's (b=100: the linker alone)
     for which, k in (("sum", 1), ("mean", 2)):
-        for a in (0.0, 0.9, 0.97, 0.99, 0.997, 0.999):
-            ok = 0
-            for r in rows:
-                if r is None: continue
-                z = (r[k] - r[k].max())  # <= 0
-                ok += r[3][int(np.argmax(a * r[0] + (1 - a) * 0.1 * z))]
-            line += [f"{which}{a}", round(ok / n, 3)]
+        for b in (0.0, 0.3, 1, 2, 3, 5, 100):
+            ok = sum(r[3][int(np.argmax(-b * np.arange(len(r[k])) + r[k] - r[k].max()))] for r in rows if r is not None)
+            line += [f"{which} b={b}", round(ok / n, 3)]
     print(*line, flush=True)

@@ -10,16 +10,23 @@ reading (`Linker.link_phrase`) uses it, and HELD and non_medical are evaluated. 
 (no training): session 13 scored held-out lay_test that way, once, with the model trained without lay_seen11
 (`query_tower_fold.py lay_test /tmp/qt_noseen11 1`, summary rows only). Results: docs/linking.md, session 13.
 """
-import sys, json, time, random
+import random
+import sys
+import time
 from pathlib import Path
-import numpy as np, torch
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-held = sys.argv[1]; out = Path(sys.argv[2]); epochs = int(sys.argv[3]); scale = float(sys.argv[4]) if len(sys.argv) > 4 else 20.0
+
+import numpy as np
+import torch
+
+from common import tuning_phrase_pairs
 from kgqa.context import KGContext
 from kgqa.settings import load_settings
-from retrieval.evaluation import PHRASE_SETS, EVAL_DIR, read_phrase_set, run_linking_eval
+from retrieval.embeddings import DEFAULT_MODEL, _load
+from retrieval.evaluation import run_linking_eval
 from retrieval.finetune import TrainingPair, training_pairs
-from retrieval.embeddings import _load, DEFAULT_MODEL
+
+held, out, epochs = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
+scale = float(sys.argv[4]) if len(sys.argv) > 4 else 20.0
 ctx = KGContext(load_settings(urgency_model="off"))
 store, linker = ctx.store, ctx.linker
 rows_ent = np.array(linker._row_entity)
@@ -28,13 +35,9 @@ print("rows", V.shape, file=sys.stderr)
 if not out.exists():
     pairs = training_pairs(linker, store.iter_entities())
     data = [p for p in pairs if p.kind != "vocabulary"] + [p for p in pairs if p.kind == "vocabulary"] * 2
-    extra = []
-    for s in PHRASE_SETS:
-        if s in ("lay_test", held): continue
-        for phrase, acc, *_ in read_phrase_set(EVAL_DIR / PHRASE_SETS[s]):
-            eid = store.resolve(acc[0]); c = linker.table.index_of.get(eid) if eid else None
-            if c is not None and (rows_ent == c).any():
-                extra.append(TrainingPair(phrase.lower().strip(), "", c, "phrase"))
+    indexed = set(rows_ent.tolist())
+    extra = [TrainingPair(phrase, "", concept, "phrase")
+             for phrase, concept in tuning_phrase_pairs(linker, store, held) if concept in indexed]
     data += extra * 2
     print("pairs", len(pairs), "phrase", len(extra), "data", len(data), file=sys.stderr)
     torch.manual_seed(0); random.Random(0).shuffle(data)
